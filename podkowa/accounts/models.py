@@ -1,0 +1,358 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from podkowa.core.tenancy import TenantModel
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("email_confirmed_at", timezone.now())
+        return self.create_user(email, password, **extra)
+
+
+class Language(models.TextChoices):
+    POLISH = "pl", _("Polish")
+    ENGLISH = "en", _("English")
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account: a resident, an official, or both. Logs in with its e-mail address.
+
+    Accounts are not tenant rows: one person may deal with several towns served by one
+    install. What a person is *in a town* lives in ResidentProfile and Official.
+    """
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.POLISH
+    )
+    email_confirmed_at = models.DateTimeField(_("e-mail confirmed"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("may use the administration"), default=False,
+        help_text=_("Set for officials; what they may do there depends on their roles."),
+    )
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+
+class VerificationLevel(models.IntegerChoices):
+    REGISTERED = 0, _("registered")
+    EMAIL_CONFIRMED = 10, _("e-mail confirmed")
+    IDENTITY_VERIFIED = 20, _("identity verified")
+    VERIFIED_RESIDENT = 30, _("verified resident")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("website")
+    MOBILE = "mobile", _("mobile app")
+    DESK = "desk", _("at the office desk")
+
+
+class ResidentProfile(TenantModel):
+    """What a person is in one town: contact details, preferences, verification level."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resident_profiles"
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=6, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    notify_by_email = models.BooleanField(_("notify me by e-mail"), default=True)
+    notify_by_push = models.BooleanField(_("notify me on my phone (push)"), default=False)
+    notify_by_sms = models.BooleanField(_("notify me by text message"), default=False)
+    verification_level = models.PositiveSmallIntegerField(
+        _("verification level"), choices=VerificationLevel.choices,
+        default=VerificationLevel.REGISTERED,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "user"], name="resident_once_per_gmina")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Department(TenantModel):
+    name = models.CharField(_("name"), max_length=150)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "name"], name="department_name_per_gmina")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """Per-module roles of an official. rules.py says what each may do."""
+
+    ADMIN = "admin", _("administrator")
+    RESIDENT_DESK = "resident_desk", _("resident desk (verification)")
+    CASE_CLERK = "case_clerk", _("case clerk")
+    FINANCE = "finance", _("finance")
+    CONSULTATIONS_EDITOR = "consultations_editor", _("consultations editor")
+    CEMETERY_CLERK = "cemetery_clerk", _("cemetery clerk")
+    CULTURE_EDITOR = "culture_editor", _("culture editor")
+    REGISTER_EDITOR = "register_editor", _("register editor")
+    REPORTS = "reports", _("reports")
+
+
+class Official(TenantModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official_posts"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True,
+        verbose_name=_("department"),
+    )
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("official")
+        verbose_name_plural = _("officials")
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "user"], name="official_once_per_gmina")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class OfficialRole(TenantModel):
+    official = models.ForeignKey(Official, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=40, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "official", "role"], name="role_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+
+class PersonIdentity(models.Model):
+    """The verification ledger's key: one person (by keyed PESEL hash) ↔ one account.
+
+    The unique constraints, not a check in Python, refuse a second account for the same
+    person — two desks verifying at the same moment cannot both win.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity"
+    )
+    pesel_hmac = models.CharField(_("keyed PESEL hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("verified identity")
+        verbose_name_plural = _("verified identities")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class VerificationEvent(TenantModel):
+    """The ledger itself: every verification (and refusal) as it happened, append-only."""
+
+    class Method(models.TextChoices):
+        EMAIL = "email", _("e-mail confirmation")
+        DESK = "desk", _("at the office desk")
+        LOGIN_GOV = "login_gov", _("login.gov.pl")
+
+    class Outcome(models.TextChoices):
+        GRANTED = "granted", _("granted")
+        REFUSED_DUPLICATE = "refused_duplicate", _("refused: person already has an account")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verification_events"
+    )
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=VerificationLevel.choices)
+    pesel_hmac = models.CharField(_("keyed PESEL hash"), max_length=64, blank=True)
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("verified by"),
+    )
+    document = models.CharField(_("document checked"), max_length=200, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("verification")
+        verbose_name_plural = _("verification ledger")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_method_display()} {self.get_outcome_display()}"
+
+
+class ConsentKind(models.TextChoices):
+    ELECTRONIC_COMMUNICATION = "electronic", _("electronic communication")
+    PUSH = "push", _("push messages on the phone")
+
+
+class ConsentText(TenantModel):
+    """The exact wording a person agreed to; a new wording is a new version."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ConsentKind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "kind", "version"], name="consent_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+
+class Consent(TenantModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ConsentKind.choices)
+    text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, verbose_name=_("text shown"))
+    granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+    granted_channel = models.CharField(_("granted through"), max_length=10, choices=Channel.choices)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_channel = models.CharField(
+        _("revoked through"), max_length=10, choices=Channel.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consent register")
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            # At most one live consent of a kind per person and town.
+            models.UniqueConstraint(
+                fields=["gmina", "user", "kind"], condition=Q(revoked_at__isnull=True),
+                name="one_live_consent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_kind_display()}"
+
+
+class ApiToken(TenantModel):
+    """A personal token for the mobile app; only its hash is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("starts with"), max_length=16)
+    # Tokens are 256 random bits: a plain SHA-256 is enough, unlike a PESEL.
+    key_hash = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.MOBILE
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class ErasureRequest(TenantModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        DONE = "done", _("carried out")
+        REFUSED = "refused", _("refused")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="erasure_requests"
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolution_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gmina", "user"], condition=Q(status="pending"),
+                name="one_pending_erasure",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_status_display()})"

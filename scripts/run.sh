@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Serves the demo on http://127.0.0.1:8000 with the background worker and the mail catcher
+# beside it; Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+mkdir -p var/mail
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "Podkowa stopped."
+}
+trap cleanup INT TERM EXIT
+
+$PY manage.py mailcatcher --port 1025 --dir var/mail & pids+=($!)
+$PY manage.py db_worker --queue-name default & pids+=($!)
+$PY manage.py runserver 127.0.0.1:8000 & pids+=($!)
+
+for _ in $(seq 1 60); do
+  curl -fs -o /dev/null http://127.0.0.1:8000/ && break
+  sleep 0.5
+done
+$PY manage.py load_demo --logins-only
+echo
+echo "Podkowa is serving http://127.0.0.1:8000  (API docs: /api/v1/docs, mails: var/mail/)"
+echo "Press Ctrl-C to stop the server, the worker and the mail catcher."
+wait -n "${pids[@]}"

@@ -1,0 +1,31 @@
+import pytest
+from django.contrib.gis.geos import Point
+from django_scopes import scope, scopes_disabled
+
+from podkowa.core.selectors import clear_host_cache
+
+
+@pytest.fixture(autouse=True)
+def _fresh_host_cache():
+    clear_host_cache()
+    yield
+    clear_host_cache()
+
+
+@pytest.fixture
+def gmina(db):
+    """Podkowa Leśna, the default town; the test body runs inside its tenant scope."""
+    from tests.factories import GminaFactory
+
+    town = GminaFactory(name="Podkowa Leśna", slug="podkowa-lesna", teryt="1405021",
+                        map_center=Point(20.7286, 52.1225, srid=4326))
+    with scope(gmina=town):
+        yield town
+
+
+@pytest.fixture
+def other_gmina(db):
+    from tests.factories import GminaFactory
+
+    with scopes_disabled():
+        return GminaFactory(name="Milanówek", slug="milanowek", teryt="1405011")
