@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "podkowa.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from podkowa.notifications import personal_data  # noqa: F401  (registers the handler)

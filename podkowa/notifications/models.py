@@ -34,7 +34,10 @@ class OutboxMessage(TenantModel):
     body = models.TextField(_("text"))
     html_body = models.TextField(_("HTML text"), blank=True)
     # Callers that may run twice (a retried request, a re-run task) pass a key to stay single.
-    dedup_key = models.CharField(_("deduplication key"), max_length=200, null=True, blank=True)
+    # NULL, not "", for "no key": NULLs do not collide in the unique constraint below.
+    dedup_key = models.CharField(  # noqa: DJ001
+        _("deduplication key"), max_length=200, null=True, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
