@@ -1,0 +1,145 @@
+"""The accounts app's exporter and shredder of a person's data (registered at start-up).
+
+Handlers are called with keyword arguments ``gmina`` and ``user``.
+"""
+
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
+from django_scopes import scopes_disabled
+
+from podkowa.accounts.models import (
+    ApiToken,
+    Channel,
+    Consent,
+    ErasureRequest,
+    ResidentProfile,
+    VerificationEvent,
+)
+from podkowa.core.personal_data import PersonalDataHandler, register
+
+RETENTION = _(
+    "When an erasure request is carried out, the account is anonymised: the e-mail address, "
+    "names and password are removed and the account can no longer be used; the contact "
+    "details in resident profiles are deleted; API tokens and consents are withdrawn; "
+    "second-factor devices are removed. The account then no longer exists in any town "
+    "served by this installation. Kept: the verification ledger (the keyed PESEL hash, "
+    "when and how verification was done), because the town must go on refusing a second "
+    "account for the same person; the consent register (which wording was agreed and "
+    "withdrawn, when), as proof of what consent was given; the erasure requests themselves, "
+    "as proof that the request was carried out."
+)
+
+
+def _when(value):
+    return value.isoformat() if value else None
+
+
+def export(*, gmina, user) -> dict:
+    profiles = ResidentProfile.objects.filter(gmina=gmina, user=user)
+    consents = Consent.objects.filter(gmina=gmina, user=user).select_related("text")
+    events = VerificationEvent.objects.filter(gmina=gmina, user=user).order_by("at", "id")
+    tokens = ApiToken.objects.filter(gmina=gmina, user=user).order_by("created_at", "id")
+    erasures = ErasureRequest.objects.filter(gmina=gmina, user=user).order_by("requested_at")
+    return {
+        "account": {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "language": user.language,
+            "joined": _when(user.date_joined),
+            "last_login": _when(user.last_login),
+            "email_confirmed": _when(user.email_confirmed_at),
+        },
+        "resident_profiles": [
+            {
+                "phone": p.phone,
+                "street": p.street,
+                "postal_code": p.postal_code,
+                "city": p.city,
+                "notify_by_email": p.notify_by_email,
+                "notify_by_push": p.notify_by_push,
+                "notify_by_sms": p.notify_by_sms,
+                "verification_level": p.get_verification_level_display(),
+                "created": _when(p.created_at),
+            }
+            for p in profiles
+        ],
+        "consents": [
+            {
+                "kind": c.get_kind_display(),
+                "text_version": c.text.version,
+                "text": c.text.text,
+                "granted": _when(c.granted_at),
+                "granted_through": c.get_granted_channel_display(),
+                "revoked": _when(c.revoked_at),
+                "revoked_through": c.get_revoked_channel_display() if c.revoked_channel else "",
+            }
+            for c in consents
+        ],
+        # The keyed PESEL hash is deliberately absent: it identifies nobody to the person and
+        # would only help someone who steals the file.
+        "verification_events": [
+            {
+                "method": e.get_method_display(),
+                "outcome": e.get_outcome_display(),
+                "level": e.get_level_display(),
+                "document": e.document,
+                "when": _when(e.at),
+            }
+            for e in events
+        ],
+        "api_tokens": [
+            {
+                "name": t.name,
+                "created": _when(t.created_at),
+                "last_used": _when(t.last_used_at),
+                "revoked": _when(t.revoked_at),
+            }
+            for t in tokens
+        ],
+        "erasure_requests": [
+            {
+                "requested": _when(r.requested_at),
+                "reason": r.reason,
+                "status": r.get_status_display(),
+                "resolved": _when(r.resolved_at),
+                "note": r.resolution_note,
+            }
+            for r in erasures
+        ],
+    }
+
+
+def shred(*, gmina, user) -> None:
+    now = timezone.now()
+    # The account is shared by every town of the installation and stops existing here, so its
+    # rows are cleared in every town, not only in the one that received the request.
+    with scopes_disabled():
+        ResidentProfile.objects.filter(user=user).update(
+            phone="", street="", postal_code="", city="",
+            notify_by_email=False, notify_by_push=False, notify_by_sms=False,
+        )
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+        Consent.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_channel=Channel.DESK
+        )
+        # What the desk wrote about the document shown may include its number; the ledger
+        # needs only the hash, the method and the date.
+        VerificationEvent.objects.filter(user=user).exclude(document="").update(document="")
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
+    user.email = f"erased-{user.pk}@invalid"
+    user.first_name = ""
+    user.last_name = ""
+    user.password = make_password(None)
+    user.is_active = False
+    user.anonymised_at = now
+    user.save(
+        update_fields=["email", "first_name", "last_name", "password", "is_active",
+                       "anonymised_at"]
+    )
+
+
+register(PersonalDataHandler(name="accounts", export=export, shred=shred, retention=RETENTION))

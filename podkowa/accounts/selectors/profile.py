@@ -1,0 +1,43 @@
+"""What the resident panel shows about the person."""
+
+from django.utils import timezone
+
+from podkowa.accounts.models import ErasureRequest, ResidentProfile, VerificationLevel
+from podkowa.core import personal_data
+from podkowa.core.models import Gmina
+
+
+def profile_for(*, gmina: Gmina, user) -> ResidentProfile | None:
+    return ResidentProfile.objects.filter(gmina=gmina, user=user).first()
+
+
+def verification_level_for(*, gmina: Gmina, user) -> VerificationLevel:
+    """The level the person has reached in this town (before they have a profile here, the
+    account's own e-mail confirmation still counts)."""
+    profile = profile_for(gmina=gmina, user=user)
+    if profile is not None:
+        return VerificationLevel(profile.verification_level)
+    if user.email_confirmed:
+        return VerificationLevel.EMAIL_CONFIRMED
+    return VerificationLevel.REGISTERED
+
+
+def personal_data_export(*, gmina: Gmina, user) -> dict:
+    """Everything every app holds about the person in this town, for their own download."""
+    sections = {}
+    for handler in personal_data.handlers():
+        sections[handler.name] = {
+            "data": handler.export(gmina=gmina, user=user),
+            "retention": str(handler.retention),
+        }
+    return {
+        "gmina": {"name": gmina.name, "teryt": gmina.teryt},
+        "generated_at": timezone.now().isoformat(),
+        "sections": sections,
+    }
+
+
+def pending_erasure_request(*, gmina: Gmina, user) -> ErasureRequest | None:
+    return ErasureRequest.objects.filter(
+        gmina=gmina, user=user, status=ErasureRequest.Status.PENDING
+    ).first()
