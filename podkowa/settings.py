@@ -47,7 +47,6 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -69,6 +68,10 @@ INSTALLED_APPS = [
     "podkowa.accounts",
     "podkowa.notifications",
     "podkowa.web",
+    # The admin with the town's own site (officials only, second factor): see
+    # podkowa/core/admin_site.py. Listed after the project's apps so that their admin/…
+    # templates override Django's (CSP-clean change list, the town's icon).
+    "podkowa.core.admin_site.PodkowaAdminConfig",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +224,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # --- static and media ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it even in development
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -263,6 +267,9 @@ TASKS = {
 }
 OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "300"))
+# Retries wait 30 s, 1 min, 2 min … (doubling) but never more than 6 h between attempts.
+OUTBOX_RETRY_BASE_SECONDS = int(env("OUTBOX_RETRY_BASE_SECONDS", "30"))
+OUTBOX_RETRY_MAX_SECONDS = int(env("OUTBOX_RETRY_MAX_SECONDS", str(6 * 60 * 60)))
 
 # --- tenancy ------------------------------------------------------------------------------
 # Host names pick the gmina (Gmina.hosts); a request for an unknown host falls back to this

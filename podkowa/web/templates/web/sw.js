@@ -1,0 +1,84 @@
+/* Podkowa service worker, rendered by web.views.service_worker. */
+"use strict";
+
+const CACHE = "podkowa-shell-{{ cache_version }}";
+const OFFLINE_URL = "{% url 'web:offline' %}";
+const STATIC_URL = {{ static_url_json|safe }};
+const PRECACHE = [OFFLINE_URL].concat({{ precache_json|safe }});
+// Names fingerprinted by the manifest storage (name.0123456789ab.css) never change content.
+const FINGERPRINTED = /\.[0-9a-f]{12}\.[A-Za-z0-9]+$/;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(CACHE)
+      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" }))))
+      .then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((names) => Promise.all(
+        names.filter((name) => name.startsWith("podkowa-shell-") && name !== CACHE)
+          .map((name) => caches.delete(name))
+      ))
+      .then(() => self.clients.claim())
+  );
+});
+
+async function cacheFirst(request) {
+  const cached = await caches.match(request);
+  if (cached) {
+    return cached;
+  }
+  const response = await fetch(request);
+  if (response.ok) {
+    const cache = await caches.open(CACHE);
+    cache.put(request, response.clone());
+  }
+  return response;
+}
+
+async function networkFirst(request) {
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      const cache = await caches.open(CACHE);
+      cache.put(request, response.clone());
+    }
+    return response;
+  } catch (error) {
+    const cached = await caches.match(request);
+    if (cached) {
+      return cached;
+    }
+    throw error;
+  }
+}
+
+async function pageOrOffline(request) {
+  // Pages are never stored: they may hold a resident's personal data on a shared device.
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const offline = await caches.match(OFFLINE_URL);
+    return offline || Response.error();
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) {
+    return;
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(pageOrOffline(request));
+  } else if (url.pathname.startsWith(STATIC_URL)) {
+    // Unfingerprinted names (development) may change under the same URL: ask the network.
+    event.respondWith(FINGERPRINTED.test(url.pathname) ? cacheFirst(request) : networkFirst(request));
+  }
+});
+
+// Push notifications are added by the notifications app (a "push" handler belongs here).
