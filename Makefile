@@ -28,8 +28,9 @@ lint: setup                   ## ruff, migrations in step with models, OpenAPI s
 openapi: setup                ## regenerate the committed OpenAPI snapshot
 	@$(PY) manage.py export_openapi docs/openapi.json
 
-messages: setup               ## refresh the translation catalogues of every app
-	@for app in podkowa/*/; do [ -f $$app/apps.py ] && (cd $$app && ../../$(PY) ../../manage.py makemessages -l pl -l en --no-obsolete -v 0) || true; done
+messages: setup               ## refresh the Polish catalogue (English is the source language)
+	@$(PY) manage.py makemessages -l pl --no-obsolete --add-location file -v 0 \
+		--ignore=.venv --ignore=node_modules --ignore=tests --ignore=bench --ignore=var
 
 bench: setup                  ## every performance scenario in bench/, one JSON line each
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
