@@ -30,7 +30,8 @@ pg_version() {
   [ -n "$v" ] && echo "$v" || echo 15
 }
 
-if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+probe_port=${PG_PROBE_PORT:-5432}
+if pg_isready -q -h 127.0.0.1 -p "$probe_port" 2>/dev/null; then
   ver=$(psql -h 127.0.0.1 -U postgres -Atc "show server_version_num" 2>/dev/null | cut -c1-2 || true)
   ver=${ver:-$(pg_version)}
   as_root_apt "postgresql-$ver-postgis-3"
