@@ -20,7 +20,9 @@ class OutboxMessageAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     list_filter = ["status", "channel"]
     search_fields = ["address", "subject"]
     date_hierarchy = "created_at"
-    fields = ["recipient", "channel", "address", "subject", "body", "status", "attempts",
+    # No body: messages carry live links (password reset, e-mail confirmation) that would let
+    # whoever reads them here act as the recipient.
+    fields = ["recipient", "channel", "address", "subject", "status", "attempts",
               "next_attempt_at", "last_error", "created_at", "sent_at"]
     readonly_fields = fields
     actions = ["deliver_now"]
@@ -49,20 +51,20 @@ class OutboxMessageAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     @admin.action(description=_("Try to deliver the selected messages now"),
                   permissions=["deliver"])
     def deliver_now(self, request, queryset):
-        from podkowa.notifications.services import SENT, outbox_deliver
+        from podkowa.notifications.services import SENT, outbox_retry_now
 
         ids = list(queryset.values_list("pk", flat=True))
         sent = sum(
             1 for message_id in ids
-            if outbox_deliver(gmina=request.gmina, message_id=message_id) == SENT
+            if outbox_retry_now(gmina=request.gmina, message_id=message_id) == SENT
         )
         self.message_user(
             request,
             ngettext(
-                "%(sent)d of %(count)d message sent; the others were not due, are being sent "
-                "or have failed for good (see their last error).",
-                "%(sent)d of %(count)d messages sent; the others were not due, are being sent "
-                "or have failed for good (see their last error).",
+                "%(sent)d of %(count)d message sent; the others are being sent, were sent "
+                "already, belong to an erased person or failed again (see their last error).",
+                "%(sent)d of %(count)d messages sent; the others are being sent, were sent "
+                "already, belong to an erased person or failed again (see their last error).",
                 len(ids),
             ) % {"sent": sent, "count": len(ids)},
             messages.SUCCESS if sent == len(ids) else messages.WARNING,

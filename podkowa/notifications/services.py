@@ -175,6 +175,19 @@ def outbox_deliver(*, gmina: Gmina, message_id: int) -> str:
     return SENT
 
 
+def outbox_retry_now(*, gmina: Gmina, message_id: int) -> str:
+    """An official's "try again now": due at once, and a failed message gets fresh attempts.
+
+    Messages of a person whose data was erased stay cancelled. Returns as `outbox_deliver`.
+    """
+    OutboxMessage.objects.filter(
+        Q(recipient__isnull=True) | Q(recipient__anonymised_at__isnull=True),
+        gmina=gmina, pk=message_id,
+        status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED],
+    ).update(status=OutboxMessage.Status.PENDING, next_attempt_at=timezone.now(), attempts=0)
+    return outbox_deliver(gmina=gmina, message_id=message_id)
+
+
 def _record_failure(*, gmina: Gmina, message: OutboxMessage, error: Exception) -> str:
     now = timezone.now()
     text = f"{type(error).__name__}: {error}"[:2000]

@@ -145,8 +145,11 @@ def axe_check(page, context: str | None = None) -> None:
         page.evaluate(_axe_source())
     violations = page.evaluate(
         """async (tags) => {
+            // preload off: axe would re-inject the stylesheets it fetched as <style> elements,
+            // which the site's CSP rightly blocks; only experimental rules need the CSSOM.
             const result = await window.axe.run(document, {
                 runOnly: {type: 'tag', values: tags},
+                preload: false,
             });
             return result.violations.map((v) => ({
                 id: v.id, impact: v.impact, help: v.help,

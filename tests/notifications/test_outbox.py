@@ -238,3 +238,24 @@ def test_outbox_flush_command_reports_what_it_queued(gmina, resident, capsys):
 
     assert "Queued 1 outbox message(s)" in capsys.readouterr().out
     assert len(mail.outbox) == 1
+
+
+def test_retry_now_revives_a_failed_message_but_not_an_erased_persons(gmina, resident, settings):
+    from podkowa.notifications.services import outbox_retry_now
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    message = enqueue(gmina, resident)
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxMessage.Status.FAILED, attempts=settings.OUTBOX_MAX_ATTEMPTS,
+        next_attempt_at=timezone.now() + timedelta(hours=6),
+    )
+    erased = UserFactory(anonymised_at=timezone.now())
+    cancelled = enqueue(gmina, erased, address="erased")
+    OutboxMessage.objects.filter(pk=cancelled.pk).update(status=OutboxMessage.Status.FAILED)
+
+    assert outbox_retry_now(gmina=gmina, message_id=message.pk) == "sent"
+    assert outbox_retry_now(gmina=gmina, message_id=cancelled.pk) == "skipped"
+
+    assert [m.to for m in mail.outbox] == [[resident.email]]
+    cancelled.refresh_from_db()
+    assert cancelled.status == OutboxMessage.Status.FAILED
