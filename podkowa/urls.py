@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from podkowa.api import api
+from podkowa.core import views as core_views
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("konto/", include("podkowa.accounts.urls")),
     path("", include("podkowa.web.urls")),
