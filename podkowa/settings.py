@@ -37,7 +37,7 @@ TESTING = env_bool("PODKOWA_TESTING", False)
 # Development keys are fixed so that `make run` works at once; production must set its own
 # (checked below), and the two keys are separate so that rotating the session secret does not
 # orphan the identity ledger.
-_DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production-0123456789"
+_DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production-0123456789"  # noqa: S105
 SECRET_KEY = env("SECRET_KEY", _DEV_SECRET if DEBUG else None)
 PESEL_HMAC_KEY = env("PESEL_HMAC_KEY", "dev-only-pesel-hmac-key" if DEBUG else None)
 if not DEBUG and (SECRET_KEY == _DEV_SECRET or PESEL_HMAC_KEY == "dev-only-pesel-hmac-key"):
@@ -278,7 +278,7 @@ DEFAULT_GMINA_TERYT = env("DEFAULT_GMINA_TERYT", "1405021")
 
 # --- API ----------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
-API_TOKEN_PREFIX = "pdk_"
+API_TOKEN_PREFIX = "pdk_"  # noqa: S105  (a public marker, not a secret)
 
 CACHES = {
     "default": {

@@ -68,7 +68,8 @@ if [ ! -f "$stamp" ]; then
   # (the filter hides a harmless pip warning about this machine's local index folders)
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored: it is neither" || true
   .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v "is ignored: it is neither" || true
-  .venv/bin/python -c "import django, ninja, django_tasks_db, playwright" 
+  # pip's exit status is hidden by the filter above: check that the install really happened.
+  .venv/bin/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ('django', 'ninja', 'django_tasks_db', 'playwright', 'pytest_django')))"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -3,7 +3,9 @@
 Handlers are called with keyword arguments ``gmina`` and ``user``.
 """
 
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
@@ -128,6 +130,7 @@ def shred(*, gmina, user) -> None:
         # What the desk wrote about the document shown may include its number; the ledger
         # needs only the hash, the method and the date.
         VerificationEvent.objects.filter(user=user).exclude(document="").update(document="")
+        _forget_in_admin_history(user)
     for device in devices_for_user(user, confirmed=None):
         device.delete()
     user.email = f"erased-{user.pk}@invalid"
@@ -140,6 +143,24 @@ def shred(*, gmina, user) -> None:
         update_fields=["email", "first_name", "last_name", "password", "is_active",
                        "anonymised_at"]
     )
+
+
+def _forget_in_admin_history(user) -> None:
+    """Django's admin history names the records officials changed (`object_repr`, the change
+    message): for the erased person's rows those names go; that a change happened stays."""
+    rows = {
+        type(user): [user.pk],
+        ResidentProfile: ResidentProfile.objects.filter(user=user).values_list("pk", flat=True),
+        Consent: Consent.objects.filter(user=user).values_list("pk", flat=True),
+        VerificationEvent: VerificationEvent.objects.filter(user=user).values_list(
+            "pk", flat=True),
+        ErasureRequest: ErasureRequest.objects.filter(user=user).values_list("pk", flat=True),
+    }
+    for model, pks in rows.items():
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=[str(pk) for pk in pks],
+        ).update(object_repr="—", change_message="")
 
 
 register(PersonalDataHandler(name="accounts", export=export, shred=shred, retention=RETENTION))

@@ -7,9 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum import iban
-from stdnum.pl import nip, regon
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
-from stdnum.pl import pesel
+from stdnum.pl import nip, pesel, regon
 
 
 def clean_pesel(value: str) -> str:

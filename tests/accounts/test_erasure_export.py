@@ -241,3 +241,23 @@ def test_two_simultaneous_requests_make_one(gmina):
 
     assert sorted(outcomes) == ["created", "refused"]
     assert ErasureRequest.objects.filter(user=user).count() == 1
+
+
+def test_erasure_removes_the_persons_name_from_the_admin_history(anna, gmina):
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    official = UserFactory(email="clerk2@example.org")
+    profile = ResidentProfile.objects.get(user=anna)
+    LogEntry.objects.create(
+        user=official, content_type=ContentType.objects.get_for_model(ResidentProfile),
+        object_id=str(profile.pk), object_repr="Anna Kowalska", action_flag=CHANGE,
+        change_message='[{"changed": {"fields": ["Phone"]}}]',
+    )
+    request = erasure_request_create(gmina=gmina, user=anna, reason="")
+
+    erasure_request_execute(gmina=gmina, request_id=request.pk, official=official)
+
+    entry = LogEntry.objects.get(object_id=str(profile.pk))
+    assert "Anna" not in entry.object_repr and entry.change_message == ""
+    assert entry.user == official

@@ -22,8 +22,8 @@ def test_valid_pesel_accepted(pesel):
 
 @pytest.mark.parametrize(
     ("pesel", "code"),
-    [("44051401358", "pesel_checksum"), ("02381307589", "pesel_date"), ("4405140135", "pesel_format"),
-     ("4405140135x", "pesel_format")],
+    [("44051401358", "pesel_checksum"), ("02381307589", "pesel_date"),
+     ("4405140135", "pesel_format"), ("4405140135x", "pesel_format")],
 )
 def test_invalid_pesel_refused_with_a_reason(pesel, code):
     with pytest.raises(ValidationError) as err:
@@ -62,7 +62,8 @@ def test_other_identifiers():
     assert clean_nip("8567346215") == "8567346215"
     assert clean_regon("192598184") == "192598184"
     assert clean_regon("12345678512347") == "12345678512347"
-    assert clean_polish_account("PL61 1090 1014 0000 0712 1981 2874") == "61109010140000071219812874"
+    nrb = "61109010140000071219812874"
+    assert clean_polish_account("PL61 1090 1014 0000 0712 1981 2874") == nrb
     for bad, fn in [("8567346216", clean_nip), ("192598183", clean_regon),
                     ("12345678512348", clean_regon), ("61109010140000071219812875",
                                                        clean_polish_account)]:
