@@ -13,6 +13,9 @@ if [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+echo "== lint (ruff)"
+.venv/bin/ruff check .
+
 export PODKOWA_TESTING=1 TASKS_IMMEDIATE=1
 PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider)
 
