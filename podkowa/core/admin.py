@@ -4,11 +4,13 @@ uses (permissions from the rules, audited reads of a person's data, read-only re
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -86,7 +88,11 @@ class AuditedPersonalDataAdmin:
         return obj.user
 
     def audit_what(self, obj=None) -> str:
-        return str(self.opts.verbose_name if obj is not None else self.opts.verbose_name_plural)
+        # Recorded in the office's language, whatever language the official browses in, so
+        # that the log reads the same for every reader and stays searchable.
+        with translation.override(settings.LANGUAGE_CODE):
+            return str(self.opts.verbose_name if obj is not None
+                       else self.opts.verbose_name_plural)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="",
                            obj=None):
@@ -115,13 +121,16 @@ class AuditedPersonalDataAdmin:
                 action=(
                     AuditLogEntry.Action.SEARCH if changelist.query else AuditLogEntry.Action.LIST
                 ),
-                object_ref=gettext("page %(page)s of %(count)s rows") % {
-                    "page": changelist.page_num,
-                    "count": changelist.result_count,
-                },
+                object_ref=self.audit_list_ref(changelist),
                 request=request,
             )
         return response
+
+    def audit_list_ref(self, changelist) -> str:
+        with translation.override(settings.LANGUAGE_CODE):
+            return gettext("page %(page)s of %(count)s rows") % {
+                "page": changelist.page_num, "count": changelist.result_count,
+            }
 
 
 class TenantAdminMixin:

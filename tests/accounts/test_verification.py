@@ -264,4 +264,5 @@ def test_admin_form_points_at_the_wrong_field(client, gmina, desk):
         {"pesel": "44051401358", "document": "dowód XYZ987654"},
     )
     assert response.status_code == 200
-    assert "check digit is wrong" in response.context["form"].errors["pesel"][0]
+    # The admin speaks Polish to officials unless they switch.
+    assert "Cyfra kontrolna" in response.context["form"].errors["pesel"][0]

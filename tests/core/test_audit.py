@@ -35,7 +35,7 @@ def test_official_opening_a_resident_is_recorded(client, gmina, desk, resident):
     assert entry.actor == desk  # who
     assert entry.subject == resident  # whom
     assert entry.subject_label == "maria.nowak@example.org"
-    assert entry.what == "resident"  # what
+    assert entry.what == "mieszkaniec"  # what, in the office's language (Polish)
     assert entry.object_ref == f"accounts.residentprofile:{profile.pk}"
     assert entry.at >= before  # when
     assert entry.gmina == gmina
