@@ -23,21 +23,21 @@ def test_catalogue_has_the_seven_services_in_order():
 
 
 def test_service_not_installed_is_shown_as_coming_soon_without_a_link(client, gmina):
-    html = client.get("/", headers={"accept-language": "en"}).content.decode()
+    html = client.get("/", HTTP_COOKIE="django_language=en").content.decode()
     assert "/platnosci/" not in html
     assert html.count("Coming soon") == 6
 
 
 @override_settings(ROOT_URLCONF=__name__)
 def test_service_becomes_a_link_once_its_app_routes_it(client, gmina):
-    html = client.get("/", headers={"accept-language": "en"}).content.decode()
+    html = client.get("/", HTTP_COOKIE="django_language=en").content.decode()
     assert '<a href="/platnosci/">Payments</a>' in html  # the card
     assert html.count('href="/platnosci/"') == 2  # the card and the primary navigation
     assert html.count("Coming soon") == 5
 
 
 def test_csrf_failure_page_is_in_the_design(gmina):
-    client = Client(enforce_csrf_checks=True, headers={"accept-language": "en"})
+    client = Client(enforce_csrf_checks=True, HTTP_COOKIE="django_language=en")
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = response.content.decode()
     assert response.status_code == 403
