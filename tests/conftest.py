@@ -26,6 +26,12 @@ def _fresh_host_cache():
 
 
 @pytest.fixture
+def english(client, settings):
+    """The test client browses in English (the site's default is Polish)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture
 def gmina(db):
     """Podkowa Leśna, the default town; the test body runs inside its tenant scope."""
     from tests.factories import GminaFactory

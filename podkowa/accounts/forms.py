@@ -14,6 +14,11 @@ from podkowa.accounts.services.registration import DUPLICATE_EMAIL_MESSAGE
 User = get_user_model()
 
 
+def _name_field(label, autocomplete: str) -> forms.CharField:
+    return forms.CharField(label=label, max_length=150,
+                           widget=forms.TextInput(attrs={"autocomplete": autocomplete}))
+
+
 class SignUpForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
@@ -21,14 +26,8 @@ class SignUpForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("We will send a link to this address to confirm it is yours."),
     )
-    first_name = forms.CharField(
-        label=_("First name"), max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Last name"), max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
+    first_name = _name_field(_("First name"), "given-name")
+    last_name = _name_field(_("Last name"), "family-name")
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -155,14 +154,8 @@ class TotpCodeForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    first_name = forms.CharField(
-        label=_("First name"), max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Last name"), max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
+    first_name = _name_field(_("First name"), "given-name")
+    last_name = _name_field(_("Last name"), "family-name")
     phone = forms.CharField(
         label=_("Phone"), max_length=30, required=False,
         validators=[RegexValidator(r"^\+?[0-9 ()-]{6,}$",

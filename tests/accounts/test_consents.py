@@ -12,10 +12,8 @@ URL = "/konto/zgody/"
 ELECTRONIC = ConsentKind.ELECTRONIC_COMMUNICATION
 
 
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    # Assertions read the English strings; the site's default is Polish.
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+# Assertions read the English strings; the site's default is Polish.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

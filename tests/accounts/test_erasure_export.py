@@ -31,10 +31,8 @@ from tests.factories import UserFactory
 HMAC = "f" * 64
 
 
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    # Assertions read the English strings; the site's default is Polish.
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+# Assertions read the English strings; the site's default is Polish.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -6,11 +6,8 @@ from podkowa.accounts.models import ApiToken, ResidentProfile, VerificationLevel
 from podkowa.accounts.services.tokens import api_token_create
 from tests.factories import UserFactory
 
-
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    # Assertions read the English strings; the site's default is Polish.
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+# Assertions read the English strings; the site's default is Polish.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -22,10 +22,8 @@ GOOD = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    # Assertions read the English strings; the site's default is Polish.
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+# Assertions read the English strings; the site's default is Polish.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def confirmation_link(address: str) -> str:

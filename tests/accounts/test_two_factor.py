@@ -11,10 +11,8 @@ from tests.factories import UserFactory
 TWO_FACTOR = "/konto/2fa/"
 
 
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    # Assertions read the English strings; the site's default is Polish.
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+# Assertions read the English strings; the site's default is Polish.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -41,15 +41,20 @@ def _check(device: TOTPDevice, token: str) -> TotpCheck:
     return TotpCheck(device=device, ok=device.verify_token(token))
 
 
-@transaction.atomic
-def totp_enrolment_confirm(*, user, token: str) -> TotpCheck:
-    """A correct code from the authenticator confirms the device being set up."""
-    device = (
+def _locked_device(*, user, confirmed: bool) -> TOTPDevice | None:
+    # Row lock: two tabs submitting codes at once must not both pass the throttle.
+    return (
         TOTPDevice.objects.select_for_update()
-        .filter(user=user, confirmed=False)
+        .filter(user=user, confirmed=confirmed)
         .order_by("id")
         .first()
     )
+
+
+@transaction.atomic
+def totp_enrolment_confirm(*, user, token: str) -> TotpCheck:
+    """A correct code from the authenticator confirms the device being set up."""
+    device = _locked_device(user=user, confirmed=False)
     if device is None:
         return TotpCheck(device=None, ok=False)
     result = _check(device, token)
@@ -62,12 +67,7 @@ def totp_enrolment_confirm(*, user, token: str) -> TotpCheck:
 @transaction.atomic
 def totp_verify(*, user, token: str) -> TotpCheck:
     """Check a code against the person's confirmed authenticator."""
-    device = (
-        TOTPDevice.objects.select_for_update()
-        .filter(user=user, confirmed=True)
-        .order_by("id")
-        .first()
-    )
+    device = _locked_device(user=user, confirmed=True)
     if device is None:
         return TotpCheck(device=None, ok=False)
     return _check(device, token)
