@@ -32,7 +32,8 @@ messages: setup               ## refresh the Polish catalogue (English is the so
 	@$(PY) manage.py makemessages -l pl --no-obsolete --add-location file -v 0 \
 		--ignore=.venv --ignore=node_modules --ignore=tests --ignore=bench --ignore=var
 
-bench: setup                  ## every performance scenario in bench/, one JSON line each
+bench:                        ## every performance scenario in bench/, one JSON line each
+	@EXTRA_SYSTEM_PACKAGES=wrk bash scripts/bootstrap.sh
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
