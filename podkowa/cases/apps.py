@@ -6,3 +6,6 @@ class CasesConfig(AppConfig):
     name = "podkowa.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from podkowa.cases import personal_data  # noqa: F401  (registers the exporter)
