@@ -272,6 +272,24 @@ OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "300"))
 OUTBOX_RETRY_BASE_SECONDS = int(env("OUTBOX_RETRY_BASE_SECONDS", "30"))
 OUTBOX_RETRY_MAX_SECONDS = int(env("OUTBOX_RETRY_MAX_SECONDS", str(6 * 60 * 60)))
 
+# --- notifications ------------------------------------------------------------------------
+# Web Push (VAPID). Unset in development: a pair is generated once into var/vapid/
+# (podkowa/notifications/vapid.py); production must set both (base64url, raw).
+WEBPUSH_VAPID_PRIVATE_KEY = env("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_VAPID_PUBLIC_KEY = env("WEBPUSH_VAPID_PUBLIC_KEY", "")
+WEBPUSH_VAPID_SUBJECT = env("WEBPUSH_VAPID_SUBJECT", "mailto:no-reply@podkowalesna.pl")
+WEBPUSH_TIMEOUT_SECONDS = int(env("WEBPUSH_TIMEOUT_SECONDS", "10"))
+WEBPUSH_TTL_SECONDS = int(env("WEBPUSH_TTL_SECONDS", str(24 * 60 * 60)))
+# SMS: "file" writes each text to var/sms/ (the development default; none in tests unless a
+# test sets it), "smsapi" sends through SMSAPI.pl's REST API, "" sends none (the channel is
+# then skipped).
+SMS_GATEWAY = env("SMS_GATEWAY", "file" if DEBUG and not TESTING else "")
+SMS_FILE_DIR = Path(env("SMS_FILE_DIR", str(VAR_DIR / "sms")))
+SMSAPI_URL = env("SMSAPI_URL", "https://api.smsapi.pl/sms.do")
+SMSAPI_TOKEN = env("SMSAPI_TOKEN", "")
+SMSAPI_SENDER = env("SMSAPI_SENDER", "")
+SMSAPI_TIMEOUT_SECONDS = int(env("SMSAPI_TIMEOUT_SECONDS", "10"))
+
 # --- tenancy ------------------------------------------------------------------------------
 # Host names pick the gmina (Gmina.hosts); a request for an unknown host falls back to this
 # TERYT, so that 127.0.0.1 serves the demo town.
@@ -306,3 +324,36 @@ SILENCED_SYSTEM_CHECKS = [
     # through GDAL (imports parse coordinates itself and use EPSG codes from a fixed list).
     "gis.W001",
 ]
+
+# --- letters (ePUAP / e-Doręczenia) -------------------------------------------------------
+# In development every endpoint points at the local simulator (`manage.py letters_simulator`)
+# and the certificates are generated once under var/letters/; production sets the national
+# endpoints, the system certificate (PEM) and the certificate each service signs with.
+LETTERS_CREDENTIALS_DIR = Path(env("LETTERS_CREDENTIALS_DIR", str(VAR_DIR / "letters")))
+LETTERS_SIMULATOR_HOST = env("LETTERS_SIMULATOR_HOST", "127.0.0.1")
+LETTERS_SIMULATOR_PORT = int(env("LETTERS_SIMULATOR_PORT", "8091"))
+_letters_sim = f"http://{LETTERS_SIMULATOR_HOST}:{LETTERS_SIMULATOR_PORT}" if DEBUG else ""
+
+EPUAP_SKRYTKA_URL = env("EPUAP_SKRYTKA_URL", f"{_letters_sim}/epuap/skrytka" if DEBUG else "")
+EPUAP_PULL_URL = env("EPUAP_PULL_URL", f"{_letters_sim}/epuap/pull" if DEBUG else "")
+EPUAP_PODMIOT = env("EPUAP_PODMIOT", "podkowalesna")  # the office's ePUAP subject id
+EPUAP_NAZWA_SKRYTKI = env("EPUAP_NAZWA_SKRYTKI", "skrytka")
+EPUAP_ADRES_SKRYTKI = env("EPUAP_ADRES_SKRYTKI", f"/{EPUAP_PODMIOT}/{EPUAP_NAZWA_SKRYTKI}")
+EPUAP_CERT_FILE = env("EPUAP_CERT_FILE", "")
+EPUAP_KEY_FILE = env("EPUAP_KEY_FILE", "")
+EPUAP_KEY_PASSWORD = env("EPUAP_KEY_PASSWORD", "")
+EPUAP_SERVICE_CERT_FILE = env("EPUAP_SERVICE_CERT_FILE", "")  # verifies answers and UPPs
+EPUAP_TIMEOUT = int(env("EPUAP_TIMEOUT", "30"))
+
+EDORECZENIA_TOKEN_URL = env(
+    "EDORECZENIA_TOKEN_URL", f"{_letters_sim}/edoreczenia/token" if DEBUG else ""
+)
+EDORECZENIA_API_URL = env("EDORECZENIA_API_URL", f"{_letters_sim}/edoreczenia/api" if DEBUG else "")
+EDORECZENIA_CLIENT_ID = env("EDORECZENIA_CLIENT_ID", "podkowa-dev" if DEBUG else "")
+# The office's own electronic delivery address (ADE); the default is the simulator's.
+EDORECZENIA_ADDRESS = env("EDORECZENIA_ADDRESS", "AE:PL-14050-21000-PODKW-01" if DEBUG else "")
+EDORECZENIA_CERT_FILE = env("EDORECZENIA_CERT_FILE", "")
+EDORECZENIA_KEY_FILE = env("EDORECZENIA_KEY_FILE", "")
+EDORECZENIA_KEY_PASSWORD = env("EDORECZENIA_KEY_PASSWORD", "")
+EDORECZENIA_SERVICE_CERT_FILE = env("EDORECZENIA_SERVICE_CERT_FILE", "")  # verifies evidences
+EDORECZENIA_TIMEOUT = int(env("EDORECZENIA_TIMEOUT", "30"))

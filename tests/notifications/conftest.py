@@ -51,3 +51,24 @@ def use_smtp(settings, port: int, **more) -> None:
     }
     for name, value in values.items():
         setattr(settings, name, value)
+
+
+@pytest.fixture
+def push_service():
+    """A Web Push service on the loopback; stopped at the end."""
+    from tests.notifications.support import LocalHttpService
+
+    service = LocalHttpService(status=201)
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def vapid(settings):
+    """This install's VAPID keys for the test (production-like: from settings)."""
+    from podkowa.notifications.vapid import vapid_keys_generate
+
+    keys = vapid_keys_generate()
+    settings.WEBPUSH_VAPID_PRIVATE_KEY = keys.private_key
+    settings.WEBPUSH_VAPID_PUBLIC_KEY = keys.public_key
+    return keys

@@ -7,12 +7,14 @@ failed attempts are retried with exponential backoff until OUTBOX_MAX_ATTEMPTS.
 """
 
 import logging
+import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +22,7 @@ from django_scopes import scopes_disabled
 
 from podkowa.core.models import Gmina
 from podkowa.notifications import senders
-from podkowa.notifications.models import OutboxMessage
+from podkowa.notifications.models import DeliveryAttempt, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,11 @@ SKIPPED = "skipped"
 SENT = "sent"
 RETRY = "retry"
 FAILED = "failed"
+GONE = "gone"
+
+# Deliveries queued together after one commit share one task (and one SMTP connection):
+# an announcement to thousands would otherwise be thousands of queue rows and connections.
+DELIVERY_BATCH_SIZE = 200
 
 
 def _validate(*, channel: str, address: str, subject: str, body: str,
@@ -104,6 +111,65 @@ def outbox_enqueue(
     return message
 
 
+@transaction.atomic
+def outbox_enqueue_many(*, gmina: Gmina, messages: list[dict]) -> list[int]:
+    """Write many messages at once (the fan-out path); deliver them after the commit.
+
+    Each dict holds the arguments of `outbox_enqueue` but `gmina` (plus an optional
+    `inbox_item_id`). Keys already written are skipped, so a re-run writes nothing twice;
+    returns the ids of the messages now in the outbox for these keys, old and new.
+    """
+    rows = []
+    for fields in messages:
+        _validate(channel=fields["channel"], address=fields["address"],
+                  subject=fields.get("subject", ""), body=fields["body"],
+                  dedup_key=fields.get("dedup_key"))
+        rows.append(OutboxMessage(
+            gmina=gmina,
+            recipient=fields.get("recipient"),
+            channel=fields["channel"],
+            address=fields["address"].strip(),
+            subject=fields.get("subject", ""),
+            body=fields["body"],
+            html_body=fields.get("html_body", ""),
+            dedup_key=fields.get("dedup_key"),
+            inbox_item_id=fields.get("inbox_item_id"),
+        ))
+    if not rows:
+        return []
+    keyed = [row for row in rows if row.dedup_key is not None]
+    unkeyed = [row for row in rows if row.dedup_key is None]
+    ids = [row.pk for row in OutboxMessage.objects.bulk_create(unkeyed)]
+    if keyed:
+        keys = [row.dedup_key for row in keyed]
+        existing = set(
+            OutboxMessage.objects.filter(gmina=gmina, dedup_key__in=keys)
+            .values_list("dedup_key", flat=True)
+        )
+        # ignore_conflicts: a concurrent fan-out of the same keys makes these rows no-ops
+        # (PostgreSQL waits for the other writer and then skips), never an error.
+        OutboxMessage.objects.bulk_create(
+            [row for row in keyed if row.dedup_key not in existing], ignore_conflicts=True
+        )
+        ids += list(
+            OutboxMessage.objects.filter(gmina=gmina, dedup_key__in=keys)
+            .exclude(status=OutboxMessage.Status.SENT)
+            .values_list("pk", flat=True)
+        )
+    for start in range(0, len(ids), DELIVERY_BATCH_SIZE):
+        transaction.on_commit(
+            partial(queue_delivery_batch, ids[start:start + DELIVERY_BATCH_SIZE]), robust=True
+        )
+    return ids
+
+
+def queue_delivery_batch(message_ids: list[int]) -> None:
+    """Hand a group of messages to one delivery task."""
+    from podkowa.notifications.tasks import deliver_outbox_batch
+
+    deliver_outbox_batch.enqueue(list(message_ids))
+
+
 def queue_delivery(message_id: int, run_after: datetime | None = None) -> None:
     """Hand the message to the task backend (deferred to `run_after` where it can defer)."""
     from podkowa.notifications.tasks import deliver_outbox_message
@@ -136,10 +202,7 @@ def _claim(*, gmina: Gmina, message_id: int, now: datetime) -> bool:
         OutboxMessage.objects.filter(
             gmina=gmina, pk=message_id, attempts__lt=settings.OUTBOX_MAX_ATTEMPTS
         )
-        .filter(
-            Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
-            | Q(status=OutboxMessage.Status.SENDING, lease_until__lt=now)
-        )
+        .filter(_due(now))
         .update(
             status=OutboxMessage.Status.SENDING,
             lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
@@ -149,30 +212,117 @@ def _claim(*, gmina: Gmina, message_id: int, now: datetime) -> bool:
     return claimed == 1
 
 
-def outbox_deliver(*, gmina: Gmina, message_id: int) -> str:
+def outbox_deliver(*, gmina: Gmina, message_id: int,
+                   session: senders.SendingSession | None = None) -> str:
     """One delivery attempt of one message; safe to call any number of times, from anywhere.
 
     Deliberately not one transaction: the claim must be committed before sending (so other
-    workers see it), and no transaction may stay open while an SMTP server is slow. Each step
-    is a single statement of its own.
-    Returns "skipped" (not due, someone else has it, or already done), "sent", "retry" or
-    "failed".
+    workers see it), and no transaction may stay open while an SMTP server is slow.
+    Returns "skipped" (not due, someone else has it, or already done), "sent", "retry",
+    "failed" or "gone" (the address no longer exists: a dead push subscription). Every attempt
+    that was made is logged as a DeliveryAttempt — in `_attempt`, the one place delivery
+    happens. `session` lets a batch share connections (one SMTP connection for many messages).
     """
     now = timezone.now()
     if not _claim(gmina=gmina, message_id=message_id, now=now):
         return SKIPPED
     message = OutboxMessage.objects.get(gmina=gmina, pk=message_id)
+    return _attempt(gmina=gmina, message=message, session=session)
+
+
+def outbox_deliver_many(*, gmina: Gmina, message_ids: Iterable[int]) -> dict[str, int]:
+    """Attempt several messages of one town, sharing connections; counts per outcome.
+
+    The batch is claimed with one conditional UPDATE that stamps a fresh lease token; the
+    rows carrying the token are this worker's alone (a message another worker holds, or one
+    already sent, is not touched and counts as skipped). Then each message is sent and its
+    outcome recorded on its own, so a crash loses at most the message in flight.
+    """
+    ids = list(message_ids)
+    now = timezone.now()
+    token = uuid.uuid4()
+    OutboxMessage.objects.filter(
+        gmina=gmina, pk__in=ids, attempts__lt=settings.OUTBOX_MAX_ATTEMPTS
+    ).filter(_due(now)).update(
+        status=OutboxMessage.Status.SENDING,
+        lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+        lease_token=token,
+        attempts=F("attempts") + 1,
+    )
+    mine = list(OutboxMessage.objects.filter(
+        gmina=gmina, lease_token=token, status=OutboxMessage.Status.SENDING
+    ).order_by("pk"))
+    counts: dict[str, int] = {SKIPPED: len(ids) - len(mine)} if len(ids) > len(mine) else {}
+    with senders.SendingSession() as session:
+        session.prefetch(mine)
+        for message in mine:
+            outcome = _attempt(gmina=gmina, message=message, session=session)
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def _due(now: datetime) -> Q:
+    return (Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
+            | Q(status=OutboxMessage.Status.SENDING, lease_until__lt=now))
+
+
+def _attempt(*, gmina: Gmina, message: OutboxMessage,
+             session: senders.SendingSession | None) -> str:
+    """Send one claimed message and record the outcome (and the attempt) in one commit."""
     try:
-        senders.send(message)
+        after_success = senders.send(message, session=session)
+    except senders.AddressGone as exc:
+        with transaction.atomic():
+            outcome = _record_gone(gmina=gmina, message=message, error=exc)
+            _log_attempt(gmina=gmina, message=message, outcome=outcome, error=exc)
+        return outcome
     except Exception as exc:
-        return _record_failure(gmina=gmina, message=message, error=exc)
+        with transaction.atomic():
+            outcome = _record_failure(gmina=gmina, message=message, error=exc)
+            _log_attempt(gmina=gmina, message=message, outcome=outcome, error=exc)
+        return outcome
+    with transaction.atomic():
+        _record_sent(gmina=gmina, message=message)
+        if after_success is not None:
+            after_success()
+    return SENT
+
+
+def _record_sent(*, gmina: Gmina, message: OutboxMessage) -> None:
+    """Mark sent and log the attempt. Plain SQL on purpose: this runs once per message of
+    an announcement to thousands, and the ORM's query building cost more than the database
+    (bench/notify.py). Same statements as the ORM would issue, tenant column included."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {OutboxMessage._meta.db_table} SET status = %s, sent_at = %s, "  # noqa: S608
+            "lease_until = NULL, last_error = '' WHERE id = %s AND gmina_id = %s AND status = %s",
+            [OutboxMessage.Status.SENT, now, message.pk, gmina.pk, OutboxMessage.Status.SENDING],
+        )
+        cursor.execute(
+            f"INSERT INTO {DeliveryAttempt._meta.db_table} "  # noqa: S608
+            "(gmina_id, message_id, at, outcome, detail) VALUES (%s, %s, %s, %s, '')",
+            [gmina.pk, message.pk, now, SENT],
+        )
+
+
+def _log_attempt(*, gmina: Gmina, message: OutboxMessage, outcome: str,
+                 error: Exception | None = None) -> None:
+    DeliveryAttempt.objects.create(
+        gmina=gmina, message=message, outcome=outcome,
+        detail=f"{type(error).__name__}: {error}"[:2000] if error is not None else "",
+    )
+
+
+def _record_gone(*, gmina: Gmina, message: OutboxMessage, error: Exception) -> str:
+    """The address is dead for good (HTTP 404/410 from a push service): no retry."""
     OutboxMessage.objects.filter(
         gmina=gmina, pk=message.pk, status=OutboxMessage.Status.SENDING
     ).update(
-        status=OutboxMessage.Status.SENT, sent_at=timezone.now(), lease_until=None,
-        last_error="",
+        status=OutboxMessage.Status.FAILED, lease_until=None,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
     )
-    return SENT
+    return GONE
 
 
 def outbox_retry_now(*, gmina: Gmina, message_id: int) -> str:

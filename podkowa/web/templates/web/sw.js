@@ -81,4 +81,37 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// Push notifications are added by the notifications app (a "push" handler belongs here).
+// Push messages from the notifications app: the payload is JSON {title, body, url}
+// (podkowa/notifications/senders.py). Only same-origin links are opened.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = { body: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(
+    self.registration.showNotification(data.title || self.location.hostname, {
+      body: data.body || "",
+      icon: STATIC_URL + "web/icons/icon-192.png",
+      data: { url: data.url || "/" },
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || "/",
+    self.location.origin);
+  const url = target.origin === self.location.origin ? target.href : self.location.origin + "/";
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      for (const client of windows) {
+        if (client.url === url && "focus" in client) {
+          return client.focus();
+        }
+      }
+      return self.clients.openWindow(url);
+    })
+  );
+});
