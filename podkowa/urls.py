@@ -11,7 +11,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
+    path("konto/powiadomienia/", include("podkowa.notifications.urls")),
     path("konto/", include("podkowa.accounts.urls")),
+    path("sprawy/", include("podkowa.cases.urls")),
     path("", include("podkowa.web.urls")),
 ]
 if settings.DEBUG:
