@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Serves the demo on http://127.0.0.1:8000 with the background worker and the mail catcher
-# beside it; Ctrl-C stops them all.
+# Serves the demo on http://127.0.0.1:8000 with the background worker, the mail catcher and the
+# ePUAP/e-Doręczenia simulator beside it; Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -17,6 +17,8 @@ trap cleanup INT TERM EXIT
 
 $PY manage.py mailcatcher --port 1025 --dir var/mail & pids+=($!)
 $PY manage.py db_worker --queue-name default & pids+=($!)
+# Local stand-ins for ePUAP and e-Doręczenia (settings point there while DEBUG=1).
+$PY manage.py letters_simulator --port 8091 --dir var/letters/simulator & pids+=($!)
 # The outbox's safety net: re-queues every due message (retries after a failure, or one whose
 # queue entry was lost). Production runs `manage.py outbox_flush` from cron every minute.
 ( while sleep 60; do $PY manage.py outbox_flush >/dev/null || true; done ) & pids+=($!)

@@ -2,7 +2,9 @@
 # The whole suite, as CI runs it: SpatiaLite, then PostgreSQL + PostGIS, then the browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRA_SYSTEM_PACKAGES="chromium postgresql-client" bash scripts/bootstrap.sh
+# Test tools besides the browser: pdftotext reads receipts back, xmlsec1 cross-checks our
+# XML signatures, psql talks to the PostgreSQL server.
+EXTRA_SYSTEM_PACKAGES="chromium postgresql-client poppler-utils xmlsec1" bash scripts/bootstrap.sh
 
 # axe-core for the accessibility checks, pinned in package-lock.json.
 if [ ! -f node_modules/axe-core/axe.min.js ]; then

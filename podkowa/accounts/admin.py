@@ -104,7 +104,7 @@ class ResidentProfileAdmin(AuditedPersonalDataAdmin, RulesModelAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name", "street"]
     list_select_related = ["user"]
     fields = ["user", "email", "phone", "street", "postal_code", "city", "notify_by_email",
-              "notify_by_push", "notify_by_sms", "verification_level", "verification_history",
+              "notify_by_sms", "verification_level", "verification_history",
               "created_at"]
     readonly_fields = ["user", "email", "verification_level", "verification_history",
                        "created_at"]

@@ -177,7 +177,6 @@ class ProfileForm(forms.Form):
     )
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     notify_by_email = forms.BooleanField(label=_("Notify me by e-mail"), required=False)
-    notify_by_push = forms.BooleanField(label=_("Notify me on my phone (push)"), required=False)
     notify_by_sms = forms.BooleanField(label=_("Notify me by text message"), required=False)
 
 

@@ -101,7 +101,6 @@ class ResidentProfile(TenantModel):
     postal_code = models.CharField(_("postal code"), max_length=6, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     notify_by_email = models.BooleanField(_("notify me by e-mail"), default=True)
-    notify_by_push = models.BooleanField(_("notify me on my phone (push)"), default=False)
     notify_by_sms = models.BooleanField(_("notify me by text message"), default=False)
     verification_level = models.PositiveSmallIntegerField(
         _("verification level"), choices=VerificationLevel.choices,

@@ -61,7 +61,6 @@ def export(*, gmina, user) -> dict:
                 "postal_code": p.postal_code,
                 "city": p.city,
                 "notify_by_email": p.notify_by_email,
-                "notify_by_push": p.notify_by_push,
                 "notify_by_sms": p.notify_by_sms,
                 "verification_level": p.get_verification_level_display(),
                 "created": _when(p.created_at),
@@ -121,7 +120,7 @@ def shred(*, gmina, user) -> None:
     with scopes_disabled():
         ResidentProfile.objects.filter(user=user).update(
             phone="", street="", postal_code="", city="",
-            notify_by_email=False, notify_by_push=False, notify_by_sms=False,
+            notify_by_email=False, notify_by_sms=False,
         )
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
         Consent.objects.filter(user=user, revoked_at__isnull=True).update(

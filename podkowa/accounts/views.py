@@ -289,7 +289,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         initial.update({
             field: getattr(profile, field)
             for field in ("phone", "street", "postal_code", "city",
-                          "notify_by_email", "notify_by_push", "notify_by_sms")
+                          "notify_by_email", "notify_by_sms")
         })
     form = forms.ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

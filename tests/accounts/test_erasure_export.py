@@ -166,7 +166,7 @@ def test_carrying_out_the_request_anonymises_and_keeps_the_ledger(anna, gmina, o
         for profile in ResidentProfile.objects.filter(user=anna):
             assert (profile.phone, profile.street, profile.postal_code, profile.city) == (
                 "", "", "", "")
-            assert not (profile.notify_by_email or profile.notify_by_push or profile.notify_by_sms)
+            assert not (profile.notify_by_email or profile.notify_by_sms)
     assert ApiToken.objects.get(user=anna).revoked_at is not None
     assert Consent.objects.get(user=anna).revoked_at is not None
     assert not TOTPDevice.objects.filter(user=anna).exists()

@@ -62,16 +62,15 @@ def test_editing_the_profile_saves_everything(client, anna, gmina):
     profile = ResidentProfile.objects.get(gmina=gmina, user=anna)
     assert (profile.phone, profile.street, profile.postal_code, profile.city) == (
         "+48 600 100 200", "ul. Jana Pawła II 7", "05-807", "Podkowa Leśna")
-    assert (profile.notify_by_email, profile.notify_by_push, profile.notify_by_sms) == (
-        True, False, True)
+    assert (profile.notify_by_email, profile.notify_by_sms) == (True, True)
     assert "Your details have been saved." in client.get(reverse("accounts:panel")).content.decode()
 
 
 def test_the_form_shows_what_is_saved(client, anna, gmina):
-    ResidentProfile.objects.create(gmina=gmina, user=anna, city="Milanówek", notify_by_push=True)
+    ResidentProfile.objects.create(gmina=gmina, user=anna, city="Milanówek", notify_by_sms=True)
     form = client.get(reverse("accounts:profile")).context["form"]
     assert form["city"].value() == "Milanówek"
-    assert form["notify_by_push"].value() is True
+    assert form["notify_by_sms"].value() is True
 
 
 def test_changing_the_language_switches_the_site(client, anna, settings):
@@ -148,3 +147,13 @@ def test_nobody_can_revoke_someone_elses_token(client, anna, gmina):
     token.refresh_from_db()
     assert token.revoked_at is None
     assert "There is no such token among yours." in response.content.decode()
+
+
+def test_the_panel_leads_to_the_residents_cases_and_inbox(client, anna):
+    client.force_login(anna)
+    html = client.get(reverse("accounts:panel")).content.decode()
+    for target in (reverse("cases:home"), reverse("cases:catalogue"),
+                   reverse("notifications:inbox")):
+        assert f'href="{target}"' in html
+    # The office queue is for officials only.
+    assert reverse("cases:office_queue") not in html

@@ -10,12 +10,16 @@ PRODUCTION_STORAGES = {
 }
 
 
-@pytest.fixture
-def collected(tmp_path):
-    """collectstatic with the production storage (DEBUG off) into a temporary STATIC_ROOT."""
-    with override_settings(DEBUG=False, STATIC_ROOT=tmp_path, STORAGES=PRODUCTION_STORAGES):
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory):
+    """collectstatic with the production storage (DEBUG off) into a temporary STATIC_ROOT.
+
+    Once per module: compressing every asset (Swagger UI's bundle included) takes long.
+    """
+    root = tmp_path_factory.mktemp("static")
+    with override_settings(DEBUG=False, STATIC_ROOT=root, STORAGES=PRODUCTION_STORAGES):
         call_command("collectstatic", interactive=False, verbosity=0)
-        yield tmp_path
+        yield root
 
 
 def test_collectstatic_fingerprints_and_compresses_the_shell(collected):

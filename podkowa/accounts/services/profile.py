@@ -20,7 +20,6 @@ def profile_update(
     postal_code: str = "",
     city: str = "",
     notify_by_email: bool = True,
-    notify_by_push: bool = False,
     notify_by_sms: bool = False,
 ) -> ResidentProfile:
     """Save the person's name and language (account-wide) and their profile in this town."""
@@ -37,7 +36,6 @@ def profile_update(
     profile.postal_code = postal_code.strip()
     profile.city = city.strip()
     profile.notify_by_email = notify_by_email
-    profile.notify_by_push = notify_by_push
     profile.notify_by_sms = notify_by_sms
     profile.save()
     return profile

@@ -33,7 +33,9 @@ from podkowa.accounts.services.consents import consent_grant
 from podkowa.accounts.services.officials import official_appoint
 from podkowa.accounts.services.registration import resident_profile_ensure
 from podkowa.accounts.services.verification import resident_verify_at_desk
+from podkowa.cases.demo import load_case_demo
 from podkowa.core.models import Gmina, GminaHost
+from podkowa.notifications.services import topics_ensure_defaults
 
 DEMO_PASSWORD = "podkowa-demo-2026"  # noqa: S105 - public by design, printed for everyone
 # The reserved .test domain (RFC 2606): demo accounts can never receive real mail.
@@ -210,6 +212,8 @@ class Command(BaseCommand):
             for login, first, last, state in RESIDENTS:
                 self.resident(gmina, login, first, last, state,
                               desk=officials[Role.RESIDENT_DESK])
+            topics_ensure_defaults(gmina=gmina)
+            load_case_demo(gmina)
         return gmina
 
     def person(self, login: str, first: str, last: str, *, superuser: bool = False,
