@@ -40,7 +40,8 @@ def test_a_resident_subscribes_chooses_channels_and_unsubscribes(client, gmina, 
 
     page = client.get("/konto/powiadomienia/").content.decode()
     assert "Subscribe" in page
-    assert "Status of my cases" in page  # a system topic, always on
+    # A system topic, always on; topic names are the town's data, stored in Polish.
+    assert "Status moich spraw" in page
 
     response = client.post("/konto/powiadomienia/", {
         "action": "subscribe", "topic": topics["road-works"].pk, "area": street.pk,
@@ -56,7 +57,7 @@ def test_a_resident_subscribes_chooses_channels_and_unsubscribes(client, gmina, 
     assert (subscription.by_email, subscription.by_push, subscription.by_sms) == (False, True,
                                                                                   None)
     page = client.get("/konto/powiadomienia/").content.decode()
-    assert "Road works — Akacjowa (street)" in page
+    assert "Roboty drogowe — Akacjowa (street)" in page  # the topic is data, in Polish
 
     client.post("/konto/powiadomienia/", {"action": "unsubscribe",
                                           "subscription": subscription.pk})
