@@ -19,9 +19,11 @@ $PY manage.py mailcatcher --port 1025 --dir var/mail & pids+=($!)
 $PY manage.py db_worker --queue-name default & pids+=($!)
 # Local stand-ins for ePUAP and e-Doręczenia (settings point there while DEBUG=1).
 $PY manage.py letters_simulator --port 8091 --dir var/letters/simulator & pids+=($!)
-# The outbox's safety net: re-queues every due message (retries after a failure, or one whose
-# queue entry was lost). Production runs `manage.py outbox_flush` from cron every minute.
-( while sleep 60; do $PY manage.py outbox_flush >/dev/null || true; done ) & pids+=($!)
+# The safety nets: the outbox re-queues every due message (retries after a failure, or one whose
+# queue entry was lost); letters_sync retries due letters and pulls the office's boxes.
+# Production runs `manage.py outbox_flush` and `manage.py letters_sync` from cron every minute.
+( while sleep 60; do $PY manage.py outbox_flush >/dev/null || true
+    $PY manage.py letters_sync >/dev/null || true; done ) & pids+=($!)
 $PY manage.py runserver 127.0.0.1:8000 & pids+=($!)
 
 for _ in $(seq 1 60); do

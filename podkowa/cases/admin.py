@@ -13,6 +13,8 @@ from podkowa.cases.models import (
     CaseTransition,
     CaseType,
     FormVersion,
+    IncomingLetter,
+    Letter,
     ReplyTemplate,
     Status,
 )
@@ -196,3 +198,42 @@ class CaseAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(gmina=request.gmina).select_related(
             "case_type", "applicant", "assigned_to")
+
+
+@admin.register(IncomingLetter)
+class IncomingLetterAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
+    """The intake register: every document the office's boxes received, as it arrived. A
+    letter that was not written on the website (problem set) is registered by a person."""
+
+    list_display = ["stored_at", "channel", "sender", "title", "case", "problem"]
+    list_filter = ["channel"]
+    search_fields = ["sender", "title", "message_id"]
+    fields = ["channel", "message_id", "sender", "sender_address", "received_at", "stored_at",
+              "title", "signer", "document", "document_sha256", "letter", "case", "problem"]
+    readonly_fields = fields
+    actions = None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(gmina=request.gmina).select_related("case")
+
+
+@admin.register(Letter)
+class LetterAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesModelAdmin):
+    """Letters residents wrote on the website, with their delivery state and receipt."""
+
+    list_display = ["created_at", "author", "channel", "title", "status", "receipt_id", "case"]
+    list_filter = ["status", "channel"]
+    search_fields = ["title", "receipt_id", "author__last_name"]
+    fields = ["author", "channel", "title", "body", "attachments", "recipient_address",
+              "status", "attempts", "next_attempt_at", "last_error", "created_at",
+              "submitted_at", "receipt_kind", "receipt_id", "receipt", "document",
+              "document_sha256", "case"]
+    readonly_fields = fields
+    actions = None
+
+    def audit_subject(self, obj):
+        return obj.author
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(gmina=request.gmina).select_related(
+            "author", "case")

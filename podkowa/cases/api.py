@@ -22,11 +22,14 @@ from podkowa.cases.selectors.cases import (
     cases_for_applicant,
     current_form_version,
 )
+from podkowa.cases.selectors.letters import letter_for_author, letters_for_author
 from podkowa.cases.services.filing import case_file
 from podkowa.cases.services.formdef import files_from_request
+from podkowa.cases.services.letters import letter_submit
 from podkowa.cases.services.lifecycle import case_transition
 from podkowa.cases.services.messages import case_message_post, case_messages_mark_read
 from podkowa.core.api_errors import ErrorOut, FieldErrorsOut
+from podkowa.core.channels import LETTERS_SEND, web_only
 
 router = Router(tags=["cases"])
 
@@ -269,3 +272,71 @@ def attachment(request: HttpRequest, attachment_id: int):
         raise Http404
     return FileResponse(found.file.open("rb"), as_attachment=True,
                         filename=found.original_name, content_type=found.content_type)
+
+
+# --- letters through ePUAP / e-Doręczenia: the website's channel only ---------------------
+
+
+class LetterIn(Schema):
+    channel: str = Field(description="epuap or e-Doręczenia (edoreczenia), as configured.")
+    title: str
+    body: str
+
+
+class LetterOut(Schema):
+    id: int
+    channel: str
+    title: str
+    body: str
+    status: str = Field(description="queued, sent, registered or failed.")
+    created_at: datetime
+    recipient_address: str
+    attachments: list[dict] = Field(description="name, size and SHA-256 of each file.")
+    receipt_kind: str = Field(description="UPP (ePUAP) or the e-Doręczenia evidence kind.")
+    receipt_id: str
+    submitted_at: datetime | None = Field(description="When the office received it.")
+    case_id: int | None
+    case_number: str | None = None
+    last_error: str
+
+    @staticmethod
+    def resolve_case_number(obj) -> str | None:
+        return obj.case.number if obj.case_id else None
+
+
+def _own_letter(request: HttpRequest, letter_id: int):
+    letter = letter_for_author(gmina=request.gmina, user=request.auth, letter_id=letter_id)
+    if letter is None:
+        raise Http404(_("No such letter."))
+    return letter
+
+
+@router.get("/letters", response={200: list[LetterOut], 401: ErrorOut, 403: ErrorOut},
+            tags=["letters"])
+@web_only(LETTERS_SEND)
+def my_letters(request: HttpRequest):
+    """The caller's letters to the office, newest first."""
+    return list(letters_for_author(gmina=request.gmina, user=request.auth))
+
+
+@router.post("/letters",
+             response={201: LetterOut, 400: FieldErrorsOut, 401: ErrorOut, 403: ErrorOut},
+             tags=["letters"])
+@web_only(LETTERS_SEND)
+def write_letter(request: HttpRequest, payload: Form[LetterIn],
+                 files: File[list[UploadedFile]] = None):
+    """Send a Pismo ogólne to the office (multipart/form-data; images or PDFs in parts named
+    `files`). Answers at once with status `queued`; the receipt follows."""
+    letter = letter_submit(gmina=request.gmina, author=request.auth, channel=payload.channel,
+                           title=payload.title, body=payload.body, files=files or [],
+                           via=request.channel)
+    return Status(201, _own_letter(request, letter.pk))
+
+
+@router.get("/letters/{letter_id}",
+            response={200: LetterOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+            tags=["letters"])
+@web_only(LETTERS_SEND)
+def my_letter(request: HttpRequest, letter_id: int):
+    """One of the caller's letters, with its receipt's number once it has arrived."""
+    return _own_letter(request, letter_id)

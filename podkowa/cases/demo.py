@@ -9,6 +9,7 @@ from django.db import transaction
 from podkowa.accounts.models import Department
 from podkowa.cases.models import CaseType, Deadline, FormVersion, Status
 from podkowa.cases.services.catalogue import form_version_publish
+from podkowa.cases.services.letters import letter_case_type_ensure
 from podkowa.core.models import Gmina
 
 PHOTO = {"kinds": ["image"], "max_size_mb": 5}
@@ -137,4 +138,6 @@ def load_case_demo(gmina: Gmina) -> list[CaseType]:
             form_version_publish(gmina=gmina, case_type_id=case_type.pk,
                                  definition=spec["form"])
         created.append(case_type)
+    # Where the letters residents send through ePUAP / e-Doręczenia are registered.
+    created.append(letter_case_type_ensure(gmina=gmina))
     return created

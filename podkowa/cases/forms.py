@@ -214,3 +214,25 @@ class ExtendDeadlineForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the delay"), max_length=5000,
                              widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("The applicant receives it (KPA art. 36)."))
+
+
+class LetterForm(forms.Form):
+    """A letter to the office; the service validates again and builds the document."""
+
+    channel = forms.ChoiceField(label=_("Send through"), widget=forms.RadioSelect)
+    title = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Text of the letter"), max_length=20000,
+                           widget=forms.Textarea(attrs={"rows": 10}))
+    files = forms.FileField(
+        label=_("Attachments"), required=False,
+        help_text=_("Images or PDF documents, at most 20 files and 5 MB together."),
+        widget=MultipleFileInput(attrs={"accept": ",".join(ACCEPT.values())}),
+    )
+
+    def __init__(self, *args, channels: list[str], **kwargs):
+        from podkowa.cases.models import LetterChannel
+
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [(c, LetterChannel(c).label) for c in channels]
+        if channels:
+            self.fields["channel"].initial = channels[0]

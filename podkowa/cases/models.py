@@ -348,3 +348,117 @@ class DeadlineExtension(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.case.number}: {self.previous_due_date} → {self.new_due_date}"
+
+
+# The case type received letters are registered as (services/letters.py ensures it).
+LETTER_CASE_TYPE_SLUG = "pismo-ogolne"
+
+
+class LetterChannel(models.TextChoices):
+    """The national channels a letter to the office travels through."""
+
+    EPUAP = "epuap", _("ePUAP")
+    EDORECZENIA = "edoreczenia", _("e-Doręczenia")
+
+
+def letter_document_path(instance, filename: str) -> str:
+    return f"letters/{instance.gmina_id}/{uuid.uuid4().hex}.xml"
+
+
+class Letter(TenantModel):
+    """A resident's general letter to the office ("Pismo ogólne"), sent through ePUAP or
+    e-Doręczenia.
+
+    The sealed XML is written with the row in one transaction; a task delivers it with
+    retries (status QUEUED until the national service's receipt is stored), and the office's
+    intake registers the copy that arrives in its box as a case (status REGISTERED).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("being sent")
+        SENT = "sent", _("delivered to the office")
+        REGISTERED = "registered", _("registered as a case")
+        FAILED = "failed", _("could not be sent")
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="letters",
+        verbose_name=_("author"),
+    )
+    channel = models.CharField(_("sent through"), max_length=12, choices=LetterChannel.choices)
+    title = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    # What the resident attached, for the pages (the files themselves are inside the XML).
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    document = models.FileField(_("document (XML)"), upload_to=letter_document_path,
+                                max_length=200)
+    document_sha256 = models.CharField(_("document SHA-256"), max_length=64)
+    recipient_address = models.CharField(_("recipient address"), max_length=200)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted (per the receipt)"), null=True, blank=True)
+    receipt_kind = models.CharField(_("receipt kind"), max_length=20, blank=True)
+    receipt_id = models.CharField(_("receipt number"), max_length=200, blank=True)
+    receipt = models.FileField(_("receipt (XML)"), upload_to=letter_document_path,
+                               max_length=200, blank=True)
+    case = models.OneToOneField(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="letter",
+        verbose_name=_("case"),
+    )
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "document_sha256"],
+                                    name="letter_document_once"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IncomingLetter(TenantModel):
+    """Every document that arrived in the office's box, kept as it arrived: the intake
+    register. One row per channel message, so a document offered again is stored once."""
+
+    channel = models.CharField(_("received through"), max_length=12,
+                               choices=LetterChannel.choices)
+    message_id = models.CharField(_("message id"), max_length=200)
+    sender = models.CharField(_("sender"), max_length=300, blank=True)
+    sender_address = models.CharField(_("reply address"), max_length=200, blank=True)
+    received_at = models.DateTimeField(_("sent by the sender"), null=True, blank=True)
+    stored_at = models.DateTimeField(_("received"), default=timezone.now)
+    title = models.CharField(_("subject"), max_length=300, blank=True)
+    signer = models.CharField(_("signed by"), max_length=300, blank=True)
+    document = models.FileField(_("document"), upload_to=letter_document_path, max_length=200)
+    document_sha256 = models.CharField(_("document SHA-256"), max_length=64)
+    problem = models.TextField(
+        _("problem"), blank=True,
+        help_text=_("Why the document could not be read or registered; a person decides."),
+    )
+    letter = models.OneToOneField(
+        Letter, on_delete=models.SET_NULL, null=True, blank=True, related_name="incoming",
+        verbose_name=_("letter written on the website"),
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("case"),
+    )
+
+    class Meta:
+        verbose_name = _("received letter")
+        verbose_name_plural = _("received letters")
+        ordering = ["-stored_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "channel", "message_id"],
+                                    name="incoming_letter_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.message_id

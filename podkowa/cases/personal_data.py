@@ -5,7 +5,7 @@ Handlers are called with keyword arguments ``gmina`` and ``user``.
 
 from django.utils.translation import gettext_lazy as _
 
-from podkowa.cases.models import Case, CaseMessage
+from podkowa.cases.models import Case, CaseMessage, Letter
 from podkowa.core.personal_data import PersonalDataHandler, register
 
 RETENTION = _(
@@ -15,7 +15,9 @@ RETENTION = _(
     "case type) set, and then hands to the archive or destroys as those rules say. An erasure "
     "request does not remove or alter a case file: the law on archives requires the record "
     "as it was filed. Erasing the account (the accounts app) removes the contact details kept "
-    "outside the case files; the case files keep the name and answers the person filed."
+    "outside the case files; the case files keep the name and answers the person filed. "
+    "Letters sent to the office through ePUAP or e-Doręczenia are incoming correspondence and "
+    "are kept the same way."
 )
 
 
@@ -59,7 +61,15 @@ def export(*, gmina, user) -> dict:
                 for e in case.extensions.all()
             ],
         })
-    return {"cases": result}
+    letters = [
+        {"subject": letter.title, "text": letter.body, "sent_through": letter.get_channel_display(),
+         "status": letter.get_status_display(), "written": _when(letter.created_at),
+         "receipt": f"{letter.receipt_kind} {letter.receipt_id}".strip(),
+         "delivered": _when(letter.submitted_at), "attachments": letter.attachments,
+         "case": letter.case.number if letter.case_id else None}
+        for letter in Letter.objects.filter(gmina=gmina, author=user).select_related("case")
+    ]
+    return {"cases": result, "letters": letters}
 
 
 def shred(*, gmina, user) -> None:

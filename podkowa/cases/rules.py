@@ -36,3 +36,8 @@ for model in ("casetype", "formversion", "replytemplate"):
 rules.add_perm("cases.delete_replytemplate", is_case_clerk)
 # Case types are retired (inactive), never deleted: filed cases point at them.
 rules.add_perm("cases.delete_casetype", is_gmina_admin)
+
+# Letters and the intake register are read in the admin by the case clerks; they are written
+# only by the services (a resident's letter, the intake), never by hand.
+for model in ("letter", "incomingletter"):
+    rules.add_perm(f"cases.view_{model}", is_case_clerk)

@@ -29,9 +29,16 @@ from podkowa.cases.selectors.cases import (
     overdue_cases,
     reply_templates_for,
 )
+from podkowa.cases.selectors.letters import (
+    letter_document_bytes,
+    letter_for_author,
+    letter_receipt_bytes,
+    letters_for_author,
+)
 from podkowa.cases.services.assignment import case_assign
 from podkowa.cases.services.filing import case_file
 from podkowa.cases.services.formdef import answers_as_text, answers_from_post, files_from_request
+from podkowa.cases.services.letters import letter_channels_available, letter_submit
 from podkowa.cases.services.lifecycle import case_deadline_extend, case_transition
 from podkowa.cases.services.messages import case_message_post, case_messages_mark_read
 from podkowa.cases.services.receipt import case_receipt_pdf
@@ -209,6 +216,82 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
                                 user=request.user, request=request)
     response = FileResponse(found.file.open("rb"), as_attachment=True,
                             filename=found.original_name, content_type=found.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- letters through ePUAP / e-Doręczenia (the website only) ------------------------------
+
+
+def _own_letter(request: HttpRequest, letter_id: int):
+    letter = letter_for_author(gmina=request.gmina, user=request.user, letter_id=letter_id)
+    if letter is None:
+        raise Http404(_("No such letter."))
+    return letter
+
+
+@login_required
+@never_cache
+def letters(request: HttpRequest) -> HttpResponse:
+    return render(request, "cases/letters.html", {
+        "letters": letters_for_author(gmina=request.gmina, user=request.user),
+        "can_write": bool(letter_channels_available()),
+    })
+
+
+@login_required
+@never_cache
+def letter_write(request: HttpRequest) -> HttpResponse:
+    if not request.user.email_confirmed:
+        return render(request, "cases/confirm_email_first.html",
+                      {"case_type": {"name": _("a letter to the office")}}, status=403)
+    channels = letter_channels_available()
+    if not channels:
+        raise Http404(_("Letters through the national channels are not set up here."))
+    form = forms.LetterForm(request.POST or None, channels=channels)
+    if request.method == "POST" and form.is_valid():
+        try:
+            letter = letter_submit(
+                gmina=request.gmina, author=request.user, channel=form.cleaned_data["channel"],
+                title=form.cleaned_data["title"], body=form.cleaned_data["body"],
+                files=request.FILES.getlist("files"), via=Channel.WEB,
+            )
+        except ValidationError as error:
+            for key, problems in _errors_by_field(error).items():
+                for problem in problems:
+                    form.add_error(key if key in form.fields else None, problem)
+        else:
+            messages.success(request, _("Your letter has been sent to the office."))
+            return redirect("cases:letter", letter_id=letter.pk)
+    return render(request, "cases/letter_write.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@never_cache
+def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
+    return render(request, "cases/letter_detail.html",
+                  {"letter": _own_letter(request, letter_id)})
+
+
+@login_required
+@never_cache
+def letter_document(request: HttpRequest, letter_id: int) -> HttpResponse:
+    letter = _own_letter(request, letter_id)
+    response = HttpResponse(letter_document_bytes(letter), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="pismo-{letter.pk}.xml"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@never_cache
+def letter_receipt(request: HttpRequest, letter_id: int) -> HttpResponse:
+    raw = letter_receipt_bytes(_own_letter(request, letter_id))
+    if raw is None:
+        raise Http404(_("The receipt has not arrived yet."))
+    response = HttpResponse(raw, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="potwierdzenie-{letter_id}.xml"'
     response["Cache-Control"] = "private, no-store"
     return response
 

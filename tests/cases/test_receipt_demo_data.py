@@ -48,8 +48,9 @@ def test_the_demo_catalogue_loads_twice_without_change(gmina, applicant, media):
     load_case_demo(gmina)
     load_case_demo(gmina)
     slugs = set(CaseType.objects.values_list("slug", flat=True))
-    assert slugs == {"karta-mieszkanca", "zaswiadczenie", "usuniecie-drzewa", "wniosek-ogolny"}
-    assert FormVersion.objects.count() == 4
+    assert slugs == {"karta-mieszkanca", "zaswiadczenie", "usuniecie-drzewa", "wniosek-ogolny",
+                     "pismo-ogolne"}
+    assert FormVersion.objects.count() == 5
     certificate = CaseType.objects.get(slug="zaswiadczenie")
     assert certificate.deadline == "7d"
     card = CaseType.objects.get(slug="karta-mieszkanca")

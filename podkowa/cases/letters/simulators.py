@@ -195,6 +195,17 @@ class LettersSimulator:
                 "filename": dokument.findtext("nazwaPliku") or "",
                 "content": content, "upp": upp,
             })
+            # Like ePUAP itself, a document sent to a box waits there for the box's owner
+            # to pull it (the office sending to its own box is how the website's letters
+            # reach the office's intake in development).
+            self.epuap_boxes[recipient].append({
+                "filename": dokument.findtext("nazwaPliku") or "pismo.xml",
+                "mime": dokument.findtext("typPliku") or "text/xml", "content": content,
+                "login": header.get("IdentyfikatorPodmiotu", ""), "first": "",
+                "last": header.get("IdentyfikatorPodmiotu", ""),
+                "reply": header.get("AdresOdpowiedzi", ""),
+                "sent_at": dt.datetime.now(dt.UTC),
+            })
         self._keep("epuap", document_id, content)
         answer = etree.Element(_ob("OdpowiedzSkrytki"), nsmap={"ob": OB})
         status = _child(answer, "status")
@@ -345,6 +356,16 @@ class LettersSimulator:
                 "evidences": [{"id": message_id + "-ev", "type": SUBMISSION_EVIDENCE,
                                "content": base64.b64encode(evidence).decode()}],
             }
+            # What is sent to an address arrives in that address's inbox.
+            for recipient in recipients:
+                self.edoreczenia_inbox[recipient].append({
+                    "messageId": message_id, "status": "NEW",
+                    "subject": metadata.get("subject", ""),
+                    "sender": {"address": mailbox, "name": mailbox},
+                    "receivedAt": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "attachments": [{"filename": filename, "contentType": "application/xml",
+                                     "content": base64.b64encode(content).decode()}],
+                })
         self._keep("edoreczenia", message_id, content)
         return {"messageId": message_id}
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _g
 
 from podkowa.accounts.models import Channel
 from podkowa.cases.models import (
+    LETTER_CASE_TYPE_SLUG,
     RUNNING_CLOCK_STATUSES,
     Case,
     CaseAttachment,
@@ -154,9 +155,11 @@ def _audit_what() -> str:
 
 
 def case_types_for_filing(*, gmina: Gmina, channel: str = Channel.WEB) -> QuerySet[CaseType]:
-    """Types a resident may file through the channel: active, with a published form."""
+    """Types a resident may file through the channel: active, with a published form (not
+    the letter type: letters arrive through ePUAP / e-Doręczenia, see services/letters.py)."""
     queryset = CaseType.objects.filter(gmina=gmina, is_active=True,
-                                       form_versions__isnull=False).distinct()
+                                       form_versions__isnull=False).exclude(
+        slug=LETTER_CASE_TYPE_SLUG).distinct()
     if channel == Channel.MOBILE:
         queryset = queryset.filter(app_allowed=True)
     return queryset.order_by("name")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from podkowa.accounts.models import Channel
 from podkowa.cases.models import (
+    LETTER_CASE_TYPE_SLUG,
     Case,
     CaseAttachment,
     CaseNumberCounter,
@@ -146,8 +147,13 @@ def delete_written(storage, names: list[str]) -> None:
 
 @transaction.atomic
 def case_file(*, gmina: Gmina, applicant, case_type_id: int, data: dict,
-              files: dict | None = None, channel: str = Channel.WEB) -> Case:
+              files: dict | None = None, channel: str = Channel.WEB,
+              checked_files: dict[str, list[CheckedFile]] | None = None) -> Case:
     """File a case: validate everything first, then write the case, its number and files.
+
+    `checked_files` are files already checked elsewhere and stored exactly as given: the
+    attachments of a letter the office received, which must stay byte for byte what the
+    signed document carries.
 
     Raises ValidationError keyed by form field (or "case_type" / "channel") and stores nothing.
     """
@@ -158,6 +164,9 @@ def case_file(*, gmina: Gmina, applicant, case_type_id: int, data: dict,
         raise ValidationError({"case_type": _("This kind of case cannot be filed.")})
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
+    if case_type.slug == LETTER_CASE_TYPE_SLUG and checked_files is None:
+        raise ValidationError({"case_type": _(
+            "A letter to the office is written on the letters page, not filed as a form.")})
     if channel == Channel.MOBILE and not case_type.app_allowed:
         raise ValidationError({"channel": _(
             "This kind of case cannot be filed from the mobile app; please use the website.")})
@@ -168,6 +177,9 @@ def case_file(*, gmina: Gmina, applicant, case_type_id: int, data: dict,
     definition = version.definition
     cleaned, errors = answers_validate(definition, data)
     checked, file_errors = check_files(definition, files)
+    for key, items in (checked_files or {}).items():
+        checked.setdefault(key, []).extend(items)
+        file_errors.pop(key, None)
     errors.update(file_errors)
     if errors:
         raise ValidationError(errors)
