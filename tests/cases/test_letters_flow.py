@@ -31,39 +31,10 @@ from podkowa.cases.services.letters import (
 )
 from podkowa.notifications.models import InboxItem
 from tests.cases.conftest import jpeg_bytes, minimal_pdf, stored_files
-from tests.cases.letters_fixtures import OFFICE_ADE, OFFICE_BOX, sample_letter
+from tests.cases.letters_fixtures import OFFICE_BOX, sample_letter
 
 pytest_plugins = ["tests.cases.letters_fixtures.plugin"]
 pytestmark = pytest.mark.usefixtures("letters_english", "media")
-
-
-def pem_files(tmp_path, name, credentials):
-    cert, key = tmp_path / f"{name}.crt.pem", tmp_path / f"{name}.key.pem"
-    cert.write_bytes(credentials.certificate_pem())
-    key.write_bytes(credentials.private_key_pem())
-    return str(cert), str(key)
-
-
-@pytest.fixture
-def national(settings, tmp_path, letters_simulator, letter_system_key, letter_service_key):
-    """Both channels configured against the local simulator, as production would be against
-    the real services (URLs, the office's certificate, the service's certificate)."""
-    cert, key = pem_files(tmp_path, "system", letter_system_key)
-    service_cert, _key = pem_files(tmp_path, "service", letter_service_key)
-    base = letters_simulator.base_url
-    settings.EPUAP_SKRYTKA_URL = f"{base}/epuap/skrytka"
-    settings.EPUAP_PULL_URL = f"{base}/epuap/pull"
-    settings.EPUAP_PODMIOT = "podkowalesna"
-    settings.EPUAP_ADRES_SKRYTKI = OFFICE_BOX
-    settings.EDORECZENIA_TOKEN_URL = f"{base}/edoreczenia/token"
-    settings.EDORECZENIA_API_URL = f"{base}/edoreczenia/api"
-    settings.EDORECZENIA_CLIENT_ID = "podkowa-test"
-    settings.EDORECZENIA_ADDRESS = OFFICE_ADE
-    for channel in ("EPUAP", "EDORECZENIA"):
-        setattr(settings, f"{channel}_CERT_FILE", cert)
-        setattr(settings, f"{channel}_KEY_FILE", key)
-        setattr(settings, f"{channel}_SERVICE_CERT_FILE", service_cert)
-    return letters_simulator
 
 
 @pytest.fixture

@@ -1,11 +1,17 @@
 """A case from filing to pickup in a real browser, axe-core on every page on the way.
 
-A resident files a Karta Mieszkańca with a photo; an official takes it from the queue and
-asks for information; the resident answers in the thread; the official marks it ready for
-pickup; the resident sees the new status.
+A verified resident files a Karta Mieszkańca with a photo; an official takes it from the queue
+and asks for information; the resident answers in the thread; the official marks it ready for
+pickup; the resident sees the new status — in the inbox always, and, having consented to
+electronic contact and push messages, by e-mail (read from a real local SMTP server) and as a
+Web Push message (taken by a local push service and decrypted with the subscription's keys).
+The same flow for a resident without those consents reaches the inbox only.
 """
 
+import email
+import email.policy
 import io
+import json
 import re
 import time
 
@@ -17,12 +23,22 @@ from django_scopes import scope, scopes_disabled
 from PIL import Image
 from playwright.sync_api import expect
 
-from podkowa.accounts.models import Role
+from podkowa.accounts.models import (
+    ConsentKind,
+    ConsentText,
+    ResidentProfile,
+    Role,
+    VerificationLevel,
+)
 from podkowa.accounts.services.officials import official_appoint
 from podkowa.cases.demo import load_case_demo
 from podkowa.cases.models import Case, Status
 from podkowa.core.models import Gmina
+from podkowa.notifications.mailcatcher import start_mail_catcher
+from podkowa.notifications.models import PushSubscription
 from tests.factories import UserFactory
+from tests.notifications.conftest import free_port, use_smtp
+from tests.notifications.support import FakeBrowser, LocalHttpService
 
 PASSWORD = "correct horse battery"  # the factory's
 RESIDENT = "maria.nowak@example.org"
@@ -39,9 +55,82 @@ def town(site, settings, tmp_path):
         gmina = Gmina.objects.get(teryt="1405021")
     with scope(gmina=gmina):
         load_case_demo(gmina)
-        UserFactory(email=RESIDENT, first_name="Maria", last_name="Nowak",
-                    email_confirmed_at=timezone.now())
+        resident = UserFactory(email=RESIDENT, first_name="Maria", last_name="Nowak",
+                               email_confirmed_at=timezone.now())
+        ResidentProfile.objects.create(
+            gmina=gmina, user=resident, street="ul. Jaśminowa 5", postal_code="05-807",
+            city="Podkowa Leśna", verification_level=VerificationLevel.VERIFIED_RESIDENT)
+        for kind, text in ((ConsentKind.ELECTRONIC_COMMUNICATION,
+                            "Zgadzam się na kontakt elektroniczny z urzędem."),
+                           (ConsentKind.PUSH, "Zgadzam się na powiadomienia push.")):
+            ConsentText.objects.create(gmina=gmina, kind=kind, version=1, text=text)
     return gmina
+
+
+@pytest.fixture
+def mailbox(settings, tmp_path):
+    """A real SMTP server on the loopback that writes each mail it takes to a folder."""
+    port = free_port()
+    controller = start_mail_catcher(port=port, directory=tmp_path / "mail")
+    use_smtp(settings, port)
+    yield tmp_path / "mail"
+    controller.stop()
+
+
+@pytest.fixture
+def push_service(settings):
+    from podkowa.notifications.vapid import vapid_keys_generate
+
+    keys = vapid_keys_generate()
+    settings.WEBPUSH_VAPID_PRIVATE_KEY = keys.private_key
+    settings.WEBPUSH_VAPID_PUBLIC_KEY = keys.public_key
+    service = LocalHttpService(status=201)
+    yield service
+    service.stop()
+
+
+def mails_to(folder, address: str) -> list:
+    found = []
+    for path in sorted(folder.glob("*.eml")) if folder.exists() else []:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if address in str(message["To"]):
+            found.append(message)
+    return found
+
+
+# Headless Chromium has no push service of its own to reach here: the page's PushManager
+# hands out a subscription on the local push service, with the keys of a FakeBrowser, and
+# everything after it (the site's push.js registering it, the server encrypting and signing
+# each message) is the real code.
+FAKE_SUBSCRIBE = """
+(([endpoint, p256dh, auth]) => {
+  const subscription = {
+    endpoint,
+    toJSON: () => ({endpoint, keys: {p256dh, auth}}),
+    unsubscribe: () => Promise.resolve(true),
+  };
+  PushManager.prototype.subscribe = () => Promise.resolve(subscription);
+  PushManager.prototype.getSubscription = () => Promise.resolve(null);
+})(%s)
+"""
+
+
+def turn_on_consents_and_push(page, site, axe, push_endpoint: str, device: FakeBrowser) -> None:
+    page.goto(site + "/konto/zgody/")
+    axe(page, "consents")
+    for kind in ("electronic", "push"):
+        page.locator(f"section[aria-labelledby=consent-{kind}] button[value=grant]").click()
+        expect(page.locator(f"section[aria-labelledby=consent-{kind}] "
+                            "button[value=revoke]")).to_be_visible()
+    page.context.grant_permissions(["notifications"])
+    page.add_init_script(FAKE_SUBSCRIBE % json.dumps([push_endpoint, device.p256dh,
+                                                      device.auth]))
+    page.goto(site + "/konto/powiadomienia/")
+    page.evaluate("() => navigator.serviceWorker.ready")
+    axe(page, "notification settings")
+    page.locator("#push-enable-button").click()
+    expect(page.locator("#push-status")).not_to_be_empty()
+    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -89,10 +178,18 @@ def status_label(status: str) -> str:
         return str(Status(status).label)
 
 
-def test_a_resident_card_from_filing_to_pickup(site, page, axe, town, clerk_device):
-    # --- the resident files ---------------------------------------------------------------
+@pytest.mark.parametrize("consented", [True, False], ids=["consented", "no-consent"])
+def test_a_resident_card_from_filing_to_pickup(site, page, axe, town, clerk_device, mailbox,
+                                               push_service, consented):
+    device = FakeBrowser()
+    # --- the resident (with consent: agrees and turns push on) and files ---------------
     log_in(page, site, RESIDENT, "/sprawy/")
     expect(page).to_have_url(re.compile(r"/sprawy/$"))
+    if consented:
+        turn_on_consents_and_push(page, site, axe, f"{push_service.url}/push/maria", device)
+        with scope(gmina=town):
+            assert PushSubscription.objects.filter(user__email=RESIDENT).count() == 1
+        page.goto(site + "/sprawy/")
     axe(page, "my cases, none yet")
     page.locator("a[href='/sprawy/nowa/']").first.click()
     axe(page, "catalogue")
@@ -178,8 +275,21 @@ def test_a_resident_card_from_filing_to_pickup(site, page, axe, town, clerk_devi
     page.locator(f"table a:text-is('{number}')").click()
     expect(page.locator("#case-status")).to_have_text(status_label(Status.READY_FOR_PICKUP))
     axe(page, "resident case page, ready for pickup")
-    # The status change reached the resident's inbox too (the notification service's own
-    # tests cover e-mail and push).
+    # The status change reached the resident's inbox whatever the consents.
     page.goto(site + "/konto/powiadomienia/skrzynka/")
     expect(page.locator("main")).to_contain_text(number)
     axe(page, "inbox")
+
+    ready = status_label(Status.READY_FOR_PICKUP)
+    mails = [m for m in mails_to(mailbox, RESIDENT) if number in str(m["Subject"])]
+    pushes = [device.decrypt(r.body) for r in push_service.received
+              if r.path == "/push/maria"]
+    if not consented:
+        assert mails == [] and push_service.received == []
+        return
+    [mail] = [m for m in mails if ready in str(m["Subject"])]
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert number in text and f"/sprawy/{case.pk}/" in text
+    assert mail.get_body(preferencelist=("html",)) is not None
+    [push] = [p for p in pushes if ready in p["title"]]
+    assert number in push["title"] and push["url"].endswith(f"/sprawy/{case.pk}/")

@@ -75,3 +75,32 @@ def edoreczenia_transport(letters_simulator, letter_system_key, letter_service_k
         service_certificates=[letter_service_key.certificate],
         timeout=10,
     )
+
+
+def pem_files(tmp_path, name, credentials):
+    cert, key = tmp_path / f"{name}.crt.pem", tmp_path / f"{name}.key.pem"
+    cert.write_bytes(credentials.certificate_pem())
+    key.write_bytes(credentials.private_key_pem())
+    return str(cert), str(key)
+
+
+@pytest.fixture
+def national(settings, tmp_path, letters_simulator, letter_system_key, letter_service_key):
+    """Both channels configured against the local simulator, as production would be against
+    the real services (URLs, the office's certificate, the service's certificate)."""
+    cert, key = pem_files(tmp_path, "system", letter_system_key)
+    service_cert, _key = pem_files(tmp_path, "service", letter_service_key)
+    base = letters_simulator.base_url
+    settings.EPUAP_SKRYTKA_URL = f"{base}/epuap/skrytka"
+    settings.EPUAP_PULL_URL = f"{base}/epuap/pull"
+    settings.EPUAP_PODMIOT = "podkowalesna"
+    settings.EPUAP_ADRES_SKRYTKI = OFFICE_BOX
+    settings.EDORECZENIA_TOKEN_URL = f"{base}/edoreczenia/token"
+    settings.EDORECZENIA_API_URL = f"{base}/edoreczenia/api"
+    settings.EDORECZENIA_CLIENT_ID = "podkowa-test"
+    settings.EDORECZENIA_ADDRESS = OFFICE_ADE
+    for channel in ("EPUAP", "EDORECZENIA"):
+        setattr(settings, f"{channel}_CERT_FILE", cert)
+        setattr(settings, f"{channel}_KEY_FILE", key)
+        setattr(settings, f"{channel}_SERVICE_CERT_FILE", service_cert)
+    return letters_simulator
