@@ -48,3 +48,13 @@ def other_gmina(db):
 
     with scopes_disabled():
         return GminaFactory(name="Milanówek", slug="milanowek", teryt="1405011")
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded and generated files go to this test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "media")}}}
+    return tmp_path / "media"

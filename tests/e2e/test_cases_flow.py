@@ -46,11 +46,7 @@ OFFICIAL = "urzednik@example.org"
 
 
 @pytest.fixture
-def town(site, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "media")}}}
+def town(site, media):
     with scopes_disabled():
         gmina = Gmina.objects.get(teryt="1405021")
     with scope(gmina=gmina):

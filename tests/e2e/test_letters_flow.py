@@ -22,11 +22,7 @@ WRITER = "jan.zielinski@example.org"
 
 
 @pytest.fixture
-def town(site, settings, tmp_path, national):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "media")}}}
+def town(site, media, national):
     with scopes_disabled():
         gmina = Gmina.objects.get(teryt="1405021")
     with scope(gmina=gmina):
