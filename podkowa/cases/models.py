@@ -361,6 +361,14 @@ class LetterChannel(models.TextChoices):
     EDORECZENIA = "edoreczenia", _("e-Doręczenia")
 
 
+# What the national services' receipts are called (Receipt.kind → label).
+RECEIPT_LABELS = {
+    "UPP": _("UPP (official confirmation of submission)"),
+    "UPD": _("UPD (official confirmation of delivery)"),
+    "evidence": _("e-Delivery proof of submission"),
+}
+
+
 def letter_document_path(instance, filename: str) -> str:
     return f"letters/{instance.gmina_id}/{uuid.uuid4().hex}.xml"
 
@@ -421,6 +429,10 @@ class Letter(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def receipt_label(self) -> str:
+        return str(RECEIPT_LABELS.get(self.receipt_kind, self.receipt_kind))
 
 
 class IncomingLetter(TenantModel):

@@ -118,6 +118,13 @@ RESIDENTS = [
 ]
 
 
+# Postal addresses of the demo residents who have given one (a letter to the office needs it).
+DEMO_ADDRESSES = {
+    "jan.kowalski": ("ul. Jana Pawła II 12", "05-807", "Podkowa Leśna"),
+    "maria.nowak": ("ul. Jaśminowa 5", "05-807", "Podkowa Leśna"),
+}
+
+
 def email_of(login: str) -> str:
     return f"{login}@{DEMO_DOMAIN}"
 
@@ -247,7 +254,10 @@ class Command(BaseCommand):
     def resident(self, gmina: Gmina, login: str, first: str, last: str, state: str, *,
                  desk: User) -> None:
         user = self.person(login, first, last, email_confirmed=state != "fresh")
-        resident_profile_ensure(gmina=gmina, user=user)
+        profile = resident_profile_ensure(gmina=gmina, user=user)
+        if login in DEMO_ADDRESSES and not profile.city:
+            profile.street, profile.postal_code, profile.city = DEMO_ADDRESSES[login]
+            profile.save(update_fields=["street", "postal_code", "city"])
         if state == "desk":
             consent_grant(gmina=gmina, user=user, kind=ConsentKind.ELECTRONIC_COMMUNICATION,
                           channel=Channel.DESK)
