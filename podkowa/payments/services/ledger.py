@@ -1,0 +1,255 @@
+"""The ledger: payers, charges, payments and their allocation, every grosz accounted for.
+
+Each write locks the payer's row first, so that two payments of one payer (a notification
+and a bank statement, say) are allocated one after the other, never both against the same
+outstanding amount. Entries are appended, never changed: cancelling a charge appends a
+reversal, and the allocations it had are undone by negative allocations.
+
+Allocation: the charges the payer picked first (an online payment names them), then the
+rest of the payer's open charges, oldest due date first. What is left over is an
+overpayment: it stays on the payer's account and pays their next charge.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from podkowa.accounts.models import ResidentProfile, VerificationLevel
+from podkowa.core.models import Gmina
+from podkowa.payments.models import (
+    Allocation,
+    Charge,
+    ChargeSource,
+    LedgerEntry,
+    Payer,
+    Payment,
+    ReceiptCounter,
+    TaxDecision,
+)
+
+MAX_AMOUNT = 10_000_000_000  # 100 million zł in grosze: far above any local charge
+
+
+def _sum(queryset, field: str = "amount") -> int:
+    return queryset.aggregate(total=Sum(field))["total"] or 0
+
+
+def charge_outstanding(charge: Charge) -> int:
+    if charge.cancelled_at is not None:
+        return 0
+    return charge.amount - _sum(Allocation.objects.filter(gmina_id=charge.gmina_id,
+                                                          charge=charge))
+
+
+def payment_unallocated(payment: Payment) -> int:
+    return payment.amount - _sum(Allocation.objects.filter(gmina_id=payment.gmina_id,
+                                                           payment=payment))
+
+
+def _lock_payer(gmina: Gmina, payer_id: int) -> Payer:
+    payer = Payer.objects.select_for_update().filter(gmina=gmina, pk=payer_id).first()
+    if payer is None:
+        raise ValidationError({"payer": _("No such payer in this town.")})
+    return payer
+
+
+def _check_amount(amount: int, field: str = "amount") -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValidationError({field: _("The amount must be a positive number of grosze.")})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({field: _("The amount is too large.")})
+
+
+@transaction.atomic
+def payer_create(*, gmina: Gmina, name: str, kind: str = Payer.Kind.PERSON, nip: str = "",
+                 address: str = "", email: str = "", user=None) -> Payer:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the payer's name.")})
+    if kind not in Payer.Kind.values:
+        raise ValidationError({"kind": _("Choose a person or a firm.")})
+    if nip:
+        from stdnum.pl import nip as nip_number
+
+        if not nip_number.is_valid(nip):
+            raise ValidationError({"nip": _("This NIP is not valid.")})
+        nip = nip_number.compact(nip)
+    if user is not None:
+        _check_verified(gmina, user)
+    return Payer.objects.create(gmina=gmina, name=name, kind=kind, nip=nip, address=address,
+                                email=email, user=user)
+
+
+def _check_verified(gmina: Gmina, user) -> None:
+    """Charges carry a person's taxes: an account sees them only once its identity is known."""
+    profile = ResidentProfile.objects.filter(gmina=gmina, user=user).first()
+    if profile is None or profile.verification_level < VerificationLevel.IDENTITY_VERIFIED:
+        raise ValidationError({"user": _(
+            "Only an account whose identity has been verified can be linked to a payer.")})
+
+
+@transaction.atomic
+def payer_link_account(*, gmina: Gmina, payer_id: int, user) -> Payer:
+    payer = _lock_payer(gmina, payer_id)
+    _check_verified(gmina, user)
+    if payer.user_id not in (None, user.pk):
+        raise ValidationError({"user": _("This payer is already linked to another account.")})
+    if Payer.objects.filter(gmina=gmina, user=user).exclude(pk=payer.pk).exists():
+        raise ValidationError({"user": _("This account is already linked to another payer.")})
+    payer.user = user
+    payer.save(update_fields=["user"])
+    return payer
+
+
+@transaction.atomic
+def charge_create(*, gmina: Gmina, payer_id: int, source: ChargeSource, title: str,
+                  amount: int, due_date: date, reference: str = "",
+                  decision: TaxDecision | None = None, instalment: int | None = None,
+                  external_id: str = "", actor=None) -> Charge:
+    """A new charge and its ledger entry; an overpayment the payer holds pays it at once."""
+    payer = _lock_payer(gmina, payer_id)
+    _check_amount(amount)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Give the charge a title.")})
+    if source.gmina_id != gmina.pk:
+        raise ValidationError({"source": _("The charge source belongs to another town.")})
+    if not isinstance(due_date, date):
+        raise ValidationError({"due_date": _("Give the due date.")})
+    if external_id and Charge.objects.filter(gmina=gmina, external_id=external_id).exists():
+        raise ValidationError({"external_id": _("A charge with this id already exists.")})
+    charge = Charge.objects.create(
+        gmina=gmina, payer=payer, source=source, title=title[:200], amount=amount,
+        due_date=due_date, reference=reference, decision=decision, instalment=instalment,
+        external_id=external_id,
+    )
+    LedgerEntry.objects.create(gmina=gmina, payer=payer, kind=LedgerEntry.Kind.CHARGE,
+                               amount=amount, charge=charge, created_by=actor)
+    _apply_credit(gmina, payer)
+    return charge
+
+
+@transaction.atomic
+def charge_cancel(*, gmina: Gmina, charge_id: int, actor, note: str = "") -> Charge:
+    """Take a charge back: its allocations return to their payments (and pay other charges),
+    its entry is reversed. The charge itself stays, marked cancelled."""
+    charge = Charge.objects.filter(gmina=gmina, pk=charge_id).first()
+    if charge is None:
+        raise ValidationError({"charge": _("No such charge.")})
+    payer = _lock_payer(gmina, charge.payer_id)
+    charge = Charge.objects.select_for_update().get(gmina=gmina, pk=charge_id)
+    if charge.cancelled_at is not None:
+        raise ValidationError({"charge": _("The charge is already cancelled.")})
+    for row in (Allocation.objects.filter(gmina=gmina, charge=charge).values("payment_id")
+                .annotate(total=Sum("amount")).filter(total__gt=0)):
+        Allocation.objects.create(gmina=gmina, payment_id=row["payment_id"], charge=charge,
+                                  amount=-row["total"])
+    entry = LedgerEntry.objects.get(gmina=gmina, charge=charge, kind=LedgerEntry.Kind.CHARGE)
+    LedgerEntry.objects.create(gmina=gmina, payer=payer, kind=LedgerEntry.Kind.REVERSAL,
+                               amount=-entry.amount, charge=charge, reverses=entry,
+                               note=note[:200], created_by=actor)
+    charge.cancelled_at = timezone.now()
+    charge.save(update_fields=["cancelled_at"])
+    _apply_credit(gmina, payer)
+    return charge
+
+
+def _next_receipt_number(gmina: Gmina, year: int) -> str:
+    for _attempt in range(3):
+        counter = ReceiptCounter.objects.select_for_update().filter(gmina=gmina,
+                                                                    year=year).first()
+        if counter is not None:
+            break
+        try:
+            with transaction.atomic():
+                ReceiptCounter.objects.create(gmina=gmina, year=year)
+        except IntegrityError:
+            pass  # another payment created this year's counter first
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"WP/{year}/{counter.last:06d}"
+
+
+def _open_charges(gmina: Gmina, payer: Payer):
+    return (Charge.objects.filter(gmina=gmina, payer=payer, cancelled_at__isnull=True)
+            .select_related("source").order_by("due_date", "id"))
+
+
+def _allocate(gmina: Gmina, payment: Payment, charges, left: int) -> int:
+    for charge in charges:
+        if left <= 0:
+            break
+        owed = charge_outstanding(charge)
+        if owed <= 0:
+            continue
+        part = min(owed, left)
+        Allocation.objects.create(gmina=gmina, payment=payment, charge=charge, amount=part)
+        left -= part
+    return left
+
+
+def _apply_credit(gmina: Gmina, payer: Payer) -> None:
+    """Overpayments (unallocated money) pay the oldest open charges. Called with the payer
+    locked."""
+    payments = Payment.objects.filter(gmina=gmina, payer=payer).order_by("received_at", "id")
+    charges = list(_open_charges(gmina, payer))
+    if not charges:
+        return
+    for payment in payments:
+        left = payment_unallocated(payment)
+        if left > 0:
+            _allocate(gmina, payment, charges, left)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    payment: Payment
+    created: bool
+
+
+@transaction.atomic
+def payment_record(*, gmina: Gmina, payer_id: int, amount: int, method: str, reference: str,
+                   title: str = "", received_at: datetime | None = None,
+                   charge_ids: list[int] | None = None) -> Recorded:
+    """Money received. The same (method, reference) a second time changes nothing and
+    returns the payment recorded the first time: the unique constraint decides, whoever
+    races."""
+    payer = _lock_payer(gmina, payer_id)
+    _check_amount(amount)
+    if method not in Payment.Method.values:
+        raise ValidationError({"method": _("Unknown payment method.")})
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError({"reference": _("A payment needs its reference.")})
+    existing = Payment.objects.filter(gmina=gmina, method=method, reference=reference).first()
+    if existing is not None:
+        return Recorded(existing, False)
+    received_at = received_at or timezone.now()
+    year = timezone.localtime(received_at).year
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                gmina=gmina, payer=payer, amount=amount, method=method, reference=reference,
+                number=_next_receipt_number(gmina, year), title=title[:200],
+                received_at=received_at,
+            )
+    except IntegrityError:
+        existing = Payment.objects.filter(gmina=gmina, method=method,
+                                          reference=reference).first()
+        if existing is None:
+            raise
+        return Recorded(existing, False)
+    LedgerEntry.objects.create(gmina=gmina, payer=payer, kind=LedgerEntry.Kind.PAYMENT,
+                               amount=-amount, payment=payment, at=received_at)
+    left = amount
+    if charge_ids:
+        picked = [c for c in _open_charges(gmina, payer) if c.pk in set(charge_ids)]
+        left = _allocate(gmina, payment, picked, left)
+    if left > 0:
+        _allocate(gmina, payment, _open_charges(gmina, payer), left)
+    return Recorded(payment, True)
