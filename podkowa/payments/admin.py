@@ -1,0 +1,210 @@
+"""The finance department's administration: settings, sources, payers, charges, decisions,
+payments, and the ledger and gateway log read-only.
+
+Adding a charge, a decision or a desk payment goes through the services (ledger entries,
+instalments, allocation); nothing in the ledger is ever edited here — a charge is taken back
+with the "cancel" action, which appends a reversal.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from podkowa.core.admin import (
+    AuditedPersonalDataAdmin,
+    ReadOnlyAdminMixin,
+    RulesModelAdmin,
+    TenantAdminMixin,
+)
+from podkowa.payments.models import (
+    Allocation,
+    Charge,
+    ChargeSource,
+    GatewayNotification,
+    LedgerEntry,
+    Payer,
+    Payment,
+    PaymentOrder,
+    PaymentSettings,
+    TaxDecision,
+)
+from podkowa.payments.services.ledger import charge_cancel, charge_create, payment_record
+from podkowa.payments.services.taxes import tax_decision_issue
+from podkowa.payments.templatetags.payments_tags import zl
+
+
+class TownForeignKeysMixin:
+    """Choices of payer and source come from the request's town only."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "payer":
+            kwargs["queryset"] = Payer.objects.filter(gmina=request.gmina)
+        elif db_field.name == "source":
+            kwargs["queryset"] = ChargeSource.objects.filter(gmina=request.gmina,
+                                                             is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class WrittenByServiceMixin(TownForeignKeysMixin):
+    """Added through a service; afterwards only looked at."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj) if obj is not None else []
+
+    def create(self, request, data: dict):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        saved = self.create(request, form.cleaned_data)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ValidationError as error:
+            for problem in error.messages:
+                self.message_user(request, problem, messages.ERROR)
+            from django.shortcuts import redirect
+
+            return redirect(request.get_full_path())
+
+
+@admin.register(PaymentSettings)
+class PaymentSettingsAdmin(TenantAdminMixin, RulesModelAdmin):
+    list_display = ["__str__", "gateway", "account_mode"]
+    fields = ["account_mode", "recipient_name", "recipient_nip", "gateway", "gateway_config"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(gmina=request.gmina)
+
+
+@admin.register(ChargeSource)
+class ChargeSourceAdmin(TenantAdminMixin, RulesModelAdmin):
+    list_display = ["name", "code", "kind", "is_active"]
+    list_filter = ["kind", "is_active"]
+    fields = ["name", "code", "kind", "is_active"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(Payer)
+class PayerAdmin(AuditedPersonalDataAdmin, TenantAdminMixin, RulesModelAdmin):
+    list_display = ["name", "kind", "nip", "address", "user"]
+    list_filter = ["kind"]
+    search_fields = ["name", "nip", "accounts__number"]
+    fields = ["kind", "name", "nip", "address", "email", "user"]
+    # Linking an account is the verification's business (payer_link_account), not a field.
+    readonly_fields = ["user"]
+
+    def audit_subject(self, obj):
+        return obj.user
+
+
+@admin.register(Charge)
+class ChargeAdmin(WrittenByServiceMixin, RulesModelAdmin):
+    list_display = ["title", "payer", "source", "amount_zl", "due_date", "reference",
+                    "cancelled_at"]
+    list_filter = ["source", "due_date"]
+    search_fields = ["title", "reference", "payer__name"]
+    fields = ["payer", "source", "title", "amount", "due_date", "reference"]
+    actions = ["cancel_charges"]
+
+    @admin.display(description=_("amount"))
+    def amount_zl(self, obj):
+        return zl(obj.amount)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(gmina=request.gmina).select_related(
+            "payer", "source")
+
+    def create(self, request, data):
+        return charge_create(gmina=request.gmina, payer_id=data["payer"].pk,
+                             source=data["source"], title=data["title"], amount=data["amount"],
+                             due_date=data["due_date"], reference=data.get("reference", ""),
+                             actor=request.user)
+
+    @admin.action(description=_("Cancel the chosen charges (appends reversals)"),
+                  permissions=["add"])
+    def cancel_charges(self, request, queryset):
+        done = 0
+        for charge in queryset.filter(cancelled_at__isnull=True):
+            charge_cancel(gmina=request.gmina, charge_id=charge.pk, actor=request.user,
+                          note=str(_("cancelled in the administration")))
+            done += 1
+        self.message_user(request, _("Cancelled: %(count)s.") % {"count": done})
+
+
+@admin.register(TaxDecision)
+class TaxDecisionAdmin(WrittenByServiceMixin, RulesModelAdmin):
+    list_display = ["number", "payer", "source", "year", "amount_zl", "issued_on"]
+    list_filter = ["year", "source"]
+    search_fields = ["number", "payer__name"]
+    fields = ["payer", "source", "number", "year", "amount", "issued_on"]
+
+    @admin.display(description=_("annual tax"))
+    def amount_zl(self, obj):
+        return zl(obj.amount)
+
+    def create(self, request, data):
+        return tax_decision_issue(gmina=request.gmina, payer=data["payer"],
+                                  source=data["source"], number=data["number"],
+                                  year=data["year"], amount=data["amount"],
+                                  issued_on=data["issued_on"], actor=request.user)
+
+
+@admin.register(Payment)
+class PaymentAdmin(WrittenByServiceMixin, RulesModelAdmin):
+    list_display = ["number", "payer", "amount_zl", "method", "reference", "received_at"]
+    list_filter = ["method"]
+    search_fields = ["number", "reference", "payer__name"]
+    fields = ["payer", "amount", "method", "reference", "title", "received_at"]
+
+    @admin.display(description=_("amount"))
+    def amount_zl(self, obj):
+        return zl(obj.amount)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("payments.add_charge", obj)
+
+    def create(self, request, data):
+        return payment_record(gmina=request.gmina, payer_id=data["payer"].pk,
+                              amount=data["amount"], method=data["method"],
+                              reference=data["reference"], title=data.get("title", ""),
+                              received_at=data.get("received_at")).payment
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["at", "payer", "kind", "amount", "charge", "payment", "note"]
+    list_filter = ["kind"]
+    search_fields = ["payer__name"]
+    actions = None
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["at", "payment", "charge", "amount"]
+    actions = None
+
+
+@admin.register(PaymentOrder)
+class PaymentOrderAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["session_id", "payer", "gateway", "amount", "status", "created_at",
+                    "paid_at"]
+    list_filter = ["gateway", "status"]
+    search_fields = ["session_id", "gateway_order_id", "payer__name"]
+    actions = None
+
+
+@admin.register(GatewayNotification)
+class GatewayNotificationAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["received_at", "gateway", "session_id", "verdict", "flagged"]
+    list_filter = ["flagged", "verdict", "gateway"]
+    search_fields = ["session_id"]
+    actions = None
