@@ -6,6 +6,7 @@ instalments, allocation); nothing in the ledger is ever edited here — a charge
 with the "cancel" action, which appends a reversal.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,7 @@ from podkowa.core.admin import (
 )
 from podkowa.payments.models import (
     Allocation,
+    BankStatement,
     Charge,
     ChargeSource,
     GatewayNotification,
@@ -26,9 +28,11 @@ from podkowa.payments.models import (
     Payment,
     PaymentOrder,
     PaymentSettings,
+    StatementLine,
     TaxDecision,
 )
 from podkowa.payments.services.ledger import charge_cancel, charge_create, payment_record
+from podkowa.payments.services.statements import statement_import, statement_line_assign
 from podkowa.payments.services.taxes import tax_decision_issue
 from podkowa.payments.templatetags.payments_tags import zl
 
@@ -208,3 +212,88 @@ class GatewayNotificationAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
     list_filter = ["flagged", "verdict", "gateway"]
     search_fields = ["session_id"]
     actions = None
+
+
+class StatementUploadForm(forms.ModelForm):
+    file = forms.FileField(label=_("statement file (MT940 or camt.053)"))
+
+    class Meta:
+        model = BankStatement
+        fields = []
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(WrittenByServiceMixin, RulesModelAdmin):
+    list_display = ["imported_at", "statement_id", "format", "file_name", "lines_total",
+                    "lines_matched", "imported_by"]
+    list_filter = ["format"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = StatementUploadForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["file"]
+        return ["statement_id", "format", "account", "file_name", "sha256", "lines_total",
+                "lines_matched", "imported_at", "imported_by"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("payments.add_charge", obj)
+
+    def create(self, request, data):
+        upload = data["file"]
+        result = statement_import(gmina=request.gmina, data=upload.read(),
+                                  file_name=upload.name, actor=request.user)
+        if result.created:
+            self.message_user(request, _(
+                "Imported: %(matched)s matched, %(unmatched)s for a clerk, %(ignored)s not "
+                "payments, %(known)s already known.") % {
+                    "matched": result.matched, "unmatched": result.unmatched,
+                    "ignored": result.ignored, "known": result.already_known})
+        else:
+            self.message_user(request, _("This statement was imported before; nothing "
+                                         "changed."), messages.WARNING)
+        return result.statement
+
+
+@admin.register(StatementLine)
+class StatementLineAdmin(TownForeignKeysMixin, RulesModelAdmin):
+    """The clerk's queue: an unmatched line gets its payer here, and is then credited."""
+
+    list_display = ["booked_on", "amount_zl", "title", "counterparty", "status", "matched_by",
+                    "payer"]
+    list_filter = ["status", "matched_by"]
+    search_fields = ["title", "counterparty", "bank_reference"]
+    fields = ["statement", "booked_on", "amount", "currency", "title", "counterparty",
+              "counterparty_account", "target_account", "bank_reference", "status",
+              "matched_by", "payer", "payment"]
+    actions = None
+
+    @admin.display(description=_("amount"))
+    def amount_zl(self, obj):
+        return zl(obj.amount)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == StatementLine.Status.UNMATCHED:
+            return [f for f in self.fields if f != "payer"]
+        return self.fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        allowed = request.user.has_perm("payments.add_charge", obj)
+        return allowed and (obj is None or obj.status == StatementLine.Status.UNMATCHED)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("payments.view_charge", obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if obj.payer_id:
+            statement_line_assign(gmina=request.gmina, line_id=obj.pk, payer_id=obj.payer_id,
+                                  actor=request.user)

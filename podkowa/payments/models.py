@@ -429,3 +429,80 @@ class ReceiptCounter(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["gmina", "year"], name="receipt_counter_year"),
         ]
+
+
+class BankStatement(TenantModel):
+    """One imported statement file. The same file twice is refused by its hash; the same
+    transfer in another file by the line's bank reference."""
+
+    class Format(models.TextChoices):
+        MT940 = "mt940", "MT940"
+        CAMT053 = "camt053", "camt.053"
+
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    account = models.CharField(_("account"), max_length=34, blank=True)
+    statement_id = models.CharField(_("statement number"), max_length=100, blank=True)
+    sha256 = models.CharField(_("file hash (SHA-256)"), max_length=64)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    lines_total = models.PositiveIntegerField(_("lines"), default=0)
+    lines_matched = models.PositiveIntegerField(_("matched"), default=0)
+    imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("imported by"))
+
+    class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["-imported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "sha256"], name="statement_file_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.statement_id or self.file_name or str(self.pk)
+
+
+class StatementLine(TenantModel):
+    """One transfer on a statement and what became of it."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("matched")
+        UNMATCHED = "unmatched", _("waiting for a clerk")
+        IGNORED = "ignored", _("not a payment to us")
+
+    class MatchedBy(models.TextChoices):
+        ACCOUNT = "account", _("individual account")
+        TITLE = "title", _("title and amount")
+        CLERK = "clerk", _("by a clerk")
+
+    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="lines")
+    line_number = models.PositiveIntegerField(_("line"))
+    booked_on = models.DateField(_("booked"))
+    amount = models.BigIntegerField(_("amount (grosze)"))
+    currency = models.CharField(_("currency"), max_length=3, default="PLN")
+    bank_reference = models.CharField(_("bank reference"), max_length=120)
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    counterparty = models.CharField(_("from"), max_length=300, blank=True)
+    counterparty_account = models.CharField(_("from account"), max_length=34, blank=True)
+    target_account = models.CharField(_("paid into"), max_length=34, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    matched_by = models.CharField(_("matched by"), max_length=10, choices=MatchedBy.choices,
+                                  blank=True)
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("payer"))
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="statement_line", verbose_name=_("payment"))
+
+    class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        ordering = ["statement", "line_number", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "bank_reference"],
+                                    name="statement_line_reference_once"),
+        ]
+        indexes = [models.Index(fields=["gmina", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.booked_on} {self.amount} {self.title[:40]}"

@@ -23,7 +23,8 @@ rules.add_perm("payments", is_official)
 rules.add_perm("payments.view_payer_account", may_see_payer)
 rules.add_perm("payments.pay_for_payer", is_payer_of)
 
-for model in ("payer", "chargesource", "taxdecision", "charge", "paymentsettings"):
+for model in ("payer", "chargesource", "taxdecision", "charge", "paymentsettings",
+              "bankstatement"):
     rules.add_perm(f"payments.view_{model}", is_finance)
     rules.add_perm(f"payments.add_{model}", is_finance)
     rules.add_perm(f"payments.change_{model}", is_finance)
@@ -31,3 +32,5 @@ for model in ("payment", "allocation", "ledgerentry", "paymentorder", "gatewayno
               "individualaccount"):
     rules.add_perm(f"payments.view_{model}", is_finance)
 rules.add_perm("payments.change_gatewaynotification", is_finance)
+rules.add_perm("payments.view_statementline", is_finance)
+rules.add_perm("payments.change_statementline", is_finance)

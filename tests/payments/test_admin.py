@@ -12,6 +12,7 @@ from tests.admin_support import make_official, sign_in_with_second_factor
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 MODELS = ["paymentsettings", "chargesource", "payer", "charge", "taxdecision", "payment",
+          "bankstatement", "statementline",
           "ledgerentry", "allocation", "paymentorder", "gatewaynotification"]
 
 
@@ -60,3 +61,27 @@ def test_cancelling_in_the_admin_appends_a_reversal(client, town, payer, charge_
     assert response.status_code == 302
     assert list(LedgerEntry.objects.filter(gmina=town).values_list("kind", "amount")) == [
         ("charge", 1_000), ("reversal", -1_000)]
+
+
+def test_finance_imports_a_statement_and_assigns_an_unmatched_line(client, town, payer,
+                                                                   charge_factory, finance):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from podkowa.payments.models import StatementLine
+    from podkowa.payments.selectors import payer_balance
+    from tests.payments.statement_files import Transfer, mt940
+
+    charge_factory(amount=5_000)
+    sign_in_with_second_factor(client, finance)
+    upload = SimpleUploadedFile("wyciag.sta", mt940([Transfer(5_000, "nie wiem za co")]))
+    response = client.post(reverse("admin:payments_bankstatement_add"), {"file": upload})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    line = StatementLine.objects.get(gmina=town)
+    assert line.status == "unmatched"
+    url = reverse("admin:payments_statementline_change", args=[line.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"payer": payer.pk})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    line.refresh_from_db()
+    assert line.status == "matched" and line.matched_by == "clerk"
+    assert payer_balance(gmina=town, payer=payer).due == 0
