@@ -22,8 +22,10 @@ from podkowa.payments.models import (
     BankStatement,
     Charge,
     ChargeSource,
+    FormalReminder,
     GatewayNotification,
     LedgerEntry,
+    LombardRate,
     Payer,
     Payment,
     PaymentOrder,
@@ -32,6 +34,7 @@ from podkowa.payments.models import (
     TaxDecision,
 )
 from podkowa.payments.services.ledger import charge_cancel, charge_create, payment_record
+from podkowa.payments.services.reminders import formal_reminder_issue
 from podkowa.payments.services.statements import statement_import, statement_line_assign
 from podkowa.payments.services.taxes import tax_decision_issue
 from podkowa.payments.templatetags.payments_tags import zl
@@ -105,6 +108,23 @@ class PayerAdmin(AuditedPersonalDataAdmin, TenantAdminMixin, RulesModelAdmin):
     fields = ["kind", "name", "nip", "address", "email", "user"]
     # Linking an account is the verification's business (payer_link_account), not a field.
     readonly_fields = ["user"]
+    actions = ["issue_reminders"]
+
+    @admin.action(description=_("Issue a formal reminder (upomnienie) for overdue taxes"),
+                  permissions=["change"])
+    def issue_reminders(self, request, queryset):
+        from django.utils import timezone
+
+        issued = 0
+        for payer in queryset:
+            try:
+                formal_reminder_issue(gmina=request.gmina, payer_id=payer.pk,
+                                      on=timezone.localdate(), actor=request.user)
+                issued += 1
+            except ValidationError as error:
+                for problem in error.messages:
+                    self.message_user(request, problem, messages.WARNING)
+        self.message_user(request, _("Formal reminders issued: %(count)s.") % {"count": issued})
 
     def audit_subject(self, obj):
         return obj.user
@@ -297,3 +317,32 @@ class StatementLineAdmin(TownForeignKeysMixin, RulesModelAdmin):
         if obj.payer_id:
             statement_line_assign(gmina=request.gmina, line_id=obj.pk, payer_id=obj.payer_id,
                                   actor=request.user)
+
+
+@admin.register(LombardRate)
+class LombardRateAdmin(RulesModelAdmin):
+    list_display = ["valid_from", "percent"]
+
+
+@admin.register(FormalReminder)
+class FormalReminderAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["number", "payer", "issued_on", "arrears_zl", "interest_zl", "pdf"]
+    search_fields = ["number", "payer__name"]
+    fields = ["number", "payer", "issued_on", "arrears", "interest", "cost", "created_by"]
+    actions = None
+
+    @admin.display(description=_("arrears"))
+    def arrears_zl(self, obj):
+        return zl(obj.arrears)
+
+    @admin.display(description=_("interest"))
+    def interest_zl(self, obj):
+        return zl(obj.interest)
+
+    @admin.display(description=_("PDF"))
+    def pdf(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        return format_html('<a href="{}">{}</a>', reverse(
+            "payments:reminder_pdf", kwargs={"reminder_id": obj.pk}), obj.number)

@@ -6,6 +6,7 @@ receipts have something to show. Names and titles are the town's own data, in Po
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,7 @@ from podkowa.core.models import Gmina
 from podkowa.payments.models import (
     ChargeSource,
     GatewayKind,
+    LombardRate,
     Payer,
     Payment,
     PaymentSettings,
@@ -42,10 +44,17 @@ SOURCES = [
 ]
 
 
+# The NBP lombard rate as the interest table needs it (dated configuration; *check* and add
+# the changes after these before relying on the demo's interest figures).
+LOMBARD_RATES = [(date(2023, 10, 5), Decimal("6.25")), (date(2025, 5, 8), Decimal("5.75"))]
+
+
 @transaction.atomic
 def load_payments_demo(gmina: Gmina) -> None:
     PaymentSettings.objects.get_or_create(gmina=gmina, defaults={
         "gateway": GatewayKind.SANDBOX, "recipient_name": "UM Podkowa Leśna"})
+    for valid_from, percent in LOMBARD_RATES:
+        LombardRate.objects.get_or_create(valid_from=valid_from, defaults={"percent": percent})
     sources = {}
     for code, name, kind in SOURCES:
         sources[kind], _created = ChargeSource.objects.get_or_create(

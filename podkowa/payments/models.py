@@ -72,6 +72,9 @@ class PaymentSettings(TenantModel):
         help_text=_("At most 20 characters (ZBP 2D standard)."),
     )
     recipient_nip = models.CharField(_("recipient NIP"), max_length=10, blank=True)
+    reminder_cost = models.PositiveIntegerField(
+        _("cost of a formal reminder (grosze)"), default=1600,
+        help_text=_("Set by regulation; 16 zł since 13 October 2021."))
     gateway = models.CharField(
         _("online payment gateway"), max_length=20, choices=GatewayKind.choices,
         default=GatewayKind.SANDBOX,
@@ -506,3 +509,44 @@ class StatementLine(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.booked_on} {self.amount} {self.title[:40]}"
+
+
+class LombardRate(models.Model):
+    """The NBP lombard rate from a date on: the law's interest on tax arrears follows it
+    (Ordynacja podatkowa art. 56 §1, art. 56c). National, so not a town's row."""
+
+    valid_from = models.DateField(_("valid from"), unique=True)
+    percent = models.DecimalField(_("lombard rate (% a year)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("NBP lombard rate")
+        verbose_name_plural = _("NBP lombard rates")
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.valid_from}: {self.percent}%"
+
+
+class FormalReminder(TenantModel):
+    """An upomnienie: the formal reminder before enforcement (u.p.e.a. art. 15 §1), with the
+    arrears, interest and cost as they stood on the day it was issued."""
+
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="reminders",
+                              verbose_name=_("payer"))
+    number = models.CharField(_("number"), max_length=40, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    arrears = models.PositiveBigIntegerField(_("arrears (grosze)"))
+    interest = models.PositiveBigIntegerField(_("interest (grosze)"))
+    cost = models.PositiveIntegerField(_("cost (grosze)"))
+    charges = models.ManyToManyField(Charge, related_name="reminders", verbose_name=_("charges"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("formal reminder (upomnienie)")
+        verbose_name_plural = _("formal reminders (upomnienia)")
+        ordering = ["-issued_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.number

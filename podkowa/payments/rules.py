@@ -34,3 +34,7 @@ for model in ("payment", "allocation", "ledgerentry", "paymentorder", "gatewayno
 rules.add_perm("payments.change_gatewaynotification", is_finance)
 rules.add_perm("payments.view_statementline", is_finance)
 rules.add_perm("payments.change_statementline", is_finance)
+for action in ("view", "add", "change"):
+    rules.add_perm(f"payments.{action}_lombardrate", is_finance)
+rules.add_perm("payments.view_formalreminder", is_finance)
+rules.add_perm("payments.issue_reminder", is_finance)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("wplata/<int:payment_id>/potwierdzenie.pdf", views.receipt, name="receipt"),
     path("powiadomienie/<str:kind>/", views.notify, name="notify"),
     path("piaskownica/<str:session_id>/", views.sandbox, name="sandbox"),
+    path("urzad/upomnienie/<int:reminder_id>.pdf", views.reminder_pdf, name="reminder_pdf"),
 ]

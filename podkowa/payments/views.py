@@ -173,3 +173,28 @@ def sandbox(request: HttpRequest, session_id: str) -> HttpResponse:
                 return redirect("payments:sandbox", session_id=found.session_id)
         return redirect(return_url)
     return render(request, "payments/sandbox.html", {"order": found, "return_url": return_url})
+
+
+@login_required
+@never_cache
+def reminder_pdf(request: HttpRequest, reminder_id: int) -> HttpResponse:
+    """The finance department's upomnienie as a PDF (a read of the payer's data: audited)."""
+    from podkowa.core.services import audit_personal_data_read
+    from podkowa.payments.models import FormalReminder
+    from podkowa.payments.services.reminders import formal_reminder_pdf
+
+    if not rules.has_perm("payments.issue_reminder", request.user, request.gmina):
+        raise PermissionDenied(_("Only the finance department may open formal reminders."))
+    reminder = FormalReminder.objects.filter(gmina=request.gmina, pk=reminder_id).select_related(
+        "payer").first()
+    if reminder is None:
+        raise Http404
+    audit_personal_data_read(gmina=request.gmina, actor=request.user,
+                             subject=reminder.payer.user, what="upomnienie",
+                             object_ref=f"payments.formalreminder:{reminder.pk}",
+                             request=request)
+    response = HttpResponse(formal_reminder_pdf(gmina=request.gmina, reminder=reminder),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = \
+        f'attachment; filename="{reminder.number.replace("/", "-")}.pdf"'
+    return response
