@@ -33,11 +33,23 @@ from podkowa.payments.models import (
     StatementLine,
     TaxDecision,
 )
+from podkowa.payments.services import exports
+from podkowa.payments.services.imports import charges_import
 from podkowa.payments.services.ledger import charge_cancel, charge_create, payment_record
 from podkowa.payments.services.reminders import formal_reminder_issue
 from podkowa.payments.services.statements import statement_import, statement_line_assign
 from podkowa.payments.services.taxes import tax_decision_issue
 from podkowa.payments.templatetags.payments_tags import zl
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(content: bytes, name: str, content_type: str):
+    from django.http import HttpResponse
+
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 class TownForeignKeysMixin:
@@ -137,7 +149,49 @@ class ChargeAdmin(WrittenByServiceMixin, RulesModelAdmin):
     list_filter = ["source", "due_date"]
     search_fields = ["title", "reference", "payer__name"]
     fields = ["payer", "source", "title", "amount", "due_date", "reference"]
-    actions = ["cancel_charges"]
+    actions = ["cancel_charges", "export_csv", "export_xlsx"]
+    change_list_template = "admin/payments/charge_change_list.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("import/", self.admin_site.admin_view(self.import_view),
+                     name="payments_charge_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import redirect
+        from django.template.response import TemplateResponse
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        errors = []
+        if request.method == "POST" and request.FILES.get("file"):
+            upload = request.FILES["file"]
+            try:
+                result = charges_import(gmina=request.gmina, data=upload.read(),
+                                        file_name=upload.name, actor=request.user)
+            except ValidationError as error:
+                errors = error.messages
+            else:
+                self.message_user(request, _("Imported charges: %(count)s.")
+                                  % {"count": result.created})
+                return redirect("admin:payments_charge_changelist")
+        return TemplateResponse(request, "admin/payments/charge_import.html", {
+            **self.admin_site.each_context(request), "errors": errors,
+            "title": _("Import charges"), "opts": self.opts,
+        }, status=400 if errors else 200)
+
+    @admin.action(description=_("Export the chosen charges as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        return _download(exports.as_csv(exports.HEADERS_CHARGES,
+                                        exports.charge_rows(queryset)), "charges.csv",
+                         "text/csv; charset=utf-8")
+
+    @admin.action(description=_("Export the chosen charges as XLSX"), permissions=["view"])
+    def export_xlsx(self, request, queryset):
+        return _download(exports.as_xlsx(exports.HEADERS_CHARGES,
+                                         exports.charge_rows(queryset)), "charges.xlsx", XLSX)
 
     @admin.display(description=_("amount"))
     def amount_zl(self, obj):
@@ -188,6 +242,18 @@ class PaymentAdmin(WrittenByServiceMixin, RulesModelAdmin):
     list_filter = ["method"]
     search_fields = ["number", "reference", "payer__name"]
     fields = ["payer", "amount", "method", "reference", "title", "received_at"]
+    actions = ["export_csv", "export_xlsx"]
+
+    @admin.action(description=_("Export the chosen payments as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        return _download(exports.as_csv(exports.HEADERS_PAYMENTS,
+                                        exports.payment_rows(queryset)), "payments.csv",
+                         "text/csv; charset=utf-8")
+
+    @admin.action(description=_("Export the chosen payments as XLSX"), permissions=["view"])
+    def export_xlsx(self, request, queryset):
+        return _download(exports.as_xlsx(exports.HEADERS_PAYMENTS,
+                                         exports.payment_rows(queryset)), "payments.xlsx", XLSX)
 
     @admin.display(description=_("amount"))
     def amount_zl(self, obj):
