@@ -134,3 +134,26 @@ def test_a_firm_needs_a_valid_nip(town):
     with pytest.raises(ValidationError) as error:
         payer_create(gmina=town, name="Firma", kind="firm", nip="8567346216")
     assert "nip" in error.value.message_dict
+
+
+def test_bulk_recording_allocates_as_one_by_one(town, payer, charge_factory):
+    from podkowa.payments.services.ledger import Incoming, payments_record_many
+
+    charge_factory(title="older", amount=3_000, due=date(2026, 2, 1))
+    later = charge_factory(title="later", amount=5_000, due=date(2026, 5, 1))
+    charge_factory(title="latest", amount=1_000, due=date(2026, 8, 1))
+    recorded = payments_record_many(gmina=town, method=Payment.Method.BANK, incoming=[
+        Incoming(payer_id=payer.pk, amount=5_000, reference="B1", charge_ids=(later.pk,)),
+        Incoming(payer_id=payer.pk, amount=4_500, reference="B2"),
+        Incoming(payer_id=payer.pk, amount=4_500, reference="B2"),  # the same line twice
+    ])
+    assert [r.created for r in recorded] == [True, True, True]
+    assert recorded[1].payment.pk == recorded[2].payment.pk
+    assert outstanding(town, payer) == {"older": 0, "later": 0, "latest": 0}
+    balance = payer_balance(gmina=town, payer=payer)
+    assert (balance.overpayment, balance.ledger_balance) == (500, -500)
+    again = payments_record_many(gmina=town, method=Payment.Method.BANK, incoming=[
+        Incoming(payer_id=payer.pk, amount=5_000, reference="B1")])
+    assert not again[0].created and Payment.objects.filter(gmina=town).count() == 2
+    numbers = sorted(Payment.objects.filter(gmina=town).values_list("number", flat=True))
+    assert len(set(numbers)) == 2

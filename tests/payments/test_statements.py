@@ -113,3 +113,10 @@ def test_a_thousand_transfers_to_individual_accounts_match_all(town, sources, bu
     again = statement_import(gmina=town, data=data)
     assert not again.created
     assert Payment.objects.filter(gmina=town).count() == 1_000
+
+
+def test_one_charge_is_matched_by_title_only_once_per_file(town, payer, charge_factory):
+    charge_factory(amount=21_050, reference="FN.3120.15.2026")
+    result = statement_import(gmina=town, data=mt940_file([
+        Transfer(21_050, "FN.3120.15.2026"), Transfer(21_050, "FN.3120.15.2026 again")]))
+    assert (result.matched, result.unmatched) == (1, 1)

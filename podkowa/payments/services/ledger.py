@@ -161,6 +161,12 @@ def charge_cancel(*, gmina: Gmina, charge_id: int, actor, note: str = "") -> Cha
 
 
 def _next_receipt_number(gmina: Gmina, year: int) -> str:
+    return _reserve_receipt_numbers(gmina, year, 1)[0]
+
+
+def _reserve_receipt_numbers(gmina: Gmina, year: int, count: int) -> list[str]:
+    """`count` consecutive receipt numbers of the year; the counter's row lock makes
+    concurrent payments wait their turn, so no number is given twice."""
     for _attempt in range(3):
         counter = ReceiptCounter.objects.select_for_update().filter(gmina=gmina,
                                                                     year=year).first()
@@ -171,9 +177,10 @@ def _next_receipt_number(gmina: Gmina, year: int) -> str:
                 ReceiptCounter.objects.create(gmina=gmina, year=year)
         except IntegrityError:
             pass  # another payment created this year's counter first
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return f"WP/{year}/{counter.last:06d}"
+    return [f"WP/{year}/{n:06d}" for n in range(first, counter.last + 1)]
 
 
 def _open_charges(gmina: Gmina, payer: Payer):
@@ -184,7 +191,9 @@ def _open_charges(gmina: Gmina, payer: Payer):
             .order_by("due_date", "id"))
 
 
-def _allocate(gmina: Gmina, payment: Payment, charges, left: int) -> int:
+def _allocate(gmina: Gmina, payment: Payment, charges, left: int, sink=None) -> int:
+    """Apply up to `left` of the payment to `charges` in their order; returns what is left.
+    The allocations are saved one by one, or handed to `sink` to be saved in bulk."""
     for charge in charges:
         if left <= 0:
             break
@@ -192,7 +201,11 @@ def _allocate(gmina: Gmina, payment: Payment, charges, left: int) -> int:
         if owed <= 0:
             continue
         part = min(owed, left)
-        Allocation.objects.create(gmina=gmina, payment=payment, charge=charge, amount=part)
+        allocation = Allocation(gmina=gmina, payment=payment, charge=charge, amount=part)
+        if sink is None:
+            allocation.save()
+        else:
+            sink(allocation)
         charge.allocated += part
         left -= part
     return left
@@ -259,3 +272,88 @@ def payment_record(*, gmina: Gmina, payer_id: int, amount: int, method: str, ref
     if left > 0:
         _allocate(gmina, payment, open_charges, left)
     return Recorded(payment, True)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    payer_id: int
+    amount: int
+    reference: str
+    title: str = ""
+    received_at: datetime | None = None
+    charge_ids: tuple[int, ...] = ()
+
+
+CHUNK = 900  # below SQLite's limit of variables in one query
+
+
+def _chunks(values: list) -> list[list]:
+    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+@transaction.atomic
+def payments_record_many(*, gmina: Gmina, method: str, incoming: list[Incoming]
+                         ) -> list[Recorded]:
+    """`payment_record` for a whole bank statement: the same rules (a reference credits once,
+    picked charges first, then oldest due first, the rest an overpayment), in a few queries
+    per thousand payments instead of a dozen per payment. The payers' rows are locked first,
+    as `payment_record` does, so a notification crediting one of them meanwhile waits."""
+    if method not in Payment.Method.values:
+        raise ValidationError({"method": _("Unknown payment method.")})
+    for item in incoming:
+        _check_amount(item.amount)
+        if not item.reference.strip():
+            raise ValidationError({"reference": _("A payment needs its reference.")})
+    references = [item.reference for item in incoming]
+    existing: dict[str, Payment] = {}
+    for chunk in _chunks(references):
+        for payment in Payment.objects.filter(gmina=gmina, method=method,
+                                              reference__in=chunk):
+            existing[payment.reference] = payment
+    payer_ids = sorted({item.payer_id for item in incoming})
+    found = set()
+    for chunk in _chunks(payer_ids):
+        found.update(Payer.objects.select_for_update().filter(gmina=gmina, pk__in=chunk)
+                     .values_list("pk", flat=True))
+    if len(found) != len(payer_ids):
+        raise ValidationError({"payer": _("No such payer in this town.")})
+    now = timezone.now()
+    new = [item for item in incoming if item.reference not in existing]
+    new = list({item.reference: item for item in new}.values())
+    by_year: dict[int, list[Incoming]] = {}
+    for item in new:
+        by_year.setdefault(timezone.localtime(item.received_at or now).year, []).append(item)
+    payments: list[Payment] = []
+    for year, items in sorted(by_year.items()):
+        numbers = _reserve_receipt_numbers(gmina, year, len(items))
+        payments += [Payment(gmina=gmina, payer_id=item.payer_id, amount=item.amount,
+                             method=method, reference=item.reference, number=number,
+                             title=item.title[:200], received_at=item.received_at or now)
+                     for item, number in zip(items, numbers, strict=True)]
+    Payment.objects.bulk_create(payments, batch_size=1000)
+    LedgerEntry.objects.bulk_create([
+        LedgerEntry(gmina=gmina, payer_id=p.payer_id, kind=LedgerEntry.Kind.PAYMENT,
+                    amount=-p.amount, payment=p, at=p.received_at) for p in payments],
+        batch_size=1000)
+    charges_of: dict[int, list[Charge]] = {}
+    for chunk in _chunks(sorted({p.payer_id for p in payments})):
+        for charge in (Charge.objects.filter(gmina=gmina, payer_id__in=chunk,
+                                             cancelled_at__isnull=True)
+                       .annotate(allocated=Coalesce(Sum("allocations__amount"), Value(0)))
+                       .order_by("due_date", "id")):
+            charges_of.setdefault(charge.payer_id, []).append(charge)
+    allocations: list[Allocation] = []
+    picked_of = {item.reference: set(item.charge_ids) for item in new}
+    for payment in sorted(payments, key=lambda p: (p.received_at, p.number)):
+        open_charges = charges_of.get(payment.payer_id, [])
+        left = payment.amount
+        wanted = picked_of[payment.reference]
+        if wanted:
+            left = _allocate(gmina, payment, [c for c in open_charges if c.pk in wanted], left,
+                             sink=allocations.append)
+        if left > 0:
+            _allocate(gmina, payment, open_charges, left, sink=allocations.append)
+    Allocation.objects.bulk_create(allocations, batch_size=1000)
+    made = {p.reference: p for p in payments}
+    return [Recorded(existing[item.reference], False) if item.reference in existing
+            else Recorded(made[item.reference], True) for item in incoming]

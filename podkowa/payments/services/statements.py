@@ -29,7 +29,12 @@ from podkowa.payments.models import (
     Payment,
     StatementLine,
 )
-from podkowa.payments.services.ledger import charge_outstanding, payment_record
+from podkowa.payments.services.ledger import (
+    Incoming,
+    charge_outstanding,
+    payment_record,
+    payments_record_many,
+)
 from podkowa.payments.statements import ParsedLine, StatementFormatError, camt, mt940
 
 TOKEN = re.compile(r"[\s,;]+")
@@ -73,6 +78,9 @@ class _Matcher:
                 .values_list("pk", "reference")):
             self.by_reference.setdefault(reference.upper(), []).append(charge_id)
         self._decision_charges: dict[int, list[int]] = {}
+        # Credits are written together at the end: a charge matched by its title once is
+        # not offered to a second line of the same file.
+        self._taken: set[int] = set()
 
     def decision_charges(self, decision_id: int) -> list[int]:
         if decision_id not in self._decision_charges:
@@ -92,9 +100,11 @@ class _Matcher:
         for token in TOKEN.split(line.title.upper()):
             candidates.update(self.by_reference.get(token.strip(".:/"), ()))
         if candidates:
-            exact = [c for c in Charge.objects.filter(gmina=self.gmina, pk__in=candidates)
+            exact = [c for c in Charge.objects.filter(gmina=self.gmina,
+                                                      pk__in=candidates - self._taken)
                      if charge_outstanding(c) == line.amount]
             if len(exact) == 1:
+                self._taken.add(exact[0].pk)
                 return exact[0].payer_id, [exact[0].pk], StatementLine.MatchedBy.TITLE, ""
         return None
 
@@ -134,6 +144,7 @@ def statement_import(*, gmina: Gmina, data: bytes, file_name: str = "",
     rows: list[StatementLine] = []
     counts = {"matched": 0, "unmatched": 0, "ignored": 0, "already_known": 0}
     seen: set[str] = set()
+    credits: list[tuple[StatementLine, Incoming]] = []
     for line, reference in zip(parsed.lines, references, strict=True):
         if reference in known or reference in seen:
             counts["already_known"] += 1
@@ -157,16 +168,19 @@ def statement_import(*, gmina: Gmina, data: bytes, file_name: str = "",
             counts["unmatched"] += 1
         else:
             payer_id, picked, matched_by, target = found
-            recorded = payment_record(
-                gmina=gmina, payer_id=payer_id, amount=line.amount,
-                method=Payment.Method.BANK, reference=f"bank:{reference}",
-                title=line.title, received_at=_received_at(line), charge_ids=picked)
-            row.status, row.matched_by = StatementLine.Status.MATCHED, matched_by
-            row.payer_id, row.payment = payer_id, recorded.payment
+            row.status, row.matched_by, row.payer_id = (StatementLine.Status.MATCHED,
+                                                        matched_by, payer_id)
             if target:
                 row.target_account = target
+            credits.append((row, Incoming(
+                payer_id=payer_id, amount=line.amount, reference=f"bank:{reference}",
+                title=line.title, received_at=_received_at(line), charge_ids=tuple(picked))))
             counts["matched"] += 1
         rows.append(row)
+    recorded = payments_record_many(gmina=gmina, method=Payment.Method.BANK,
+                                    incoming=[item for _row, item in credits])
+    for (row, _item), result in zip(credits, recorded, strict=True):
+        row.payment = result.payment
     StatementLine.objects.bulk_create(rows, batch_size=1000)
     statement.lines_total = len(rows)
     statement.lines_matched = counts["matched"]
