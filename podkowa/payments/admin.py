@@ -26,12 +26,14 @@ from podkowa.payments.models import (
     GatewayNotification,
     LedgerEntry,
     LombardRate,
+    MeterReading,
     Payer,
     Payment,
     PaymentOrder,
     PaymentSettings,
     StatementLine,
     TaxDecision,
+    WaterMeter,
 )
 from podkowa.payments.services import exports
 from podkowa.payments.services.imports import charges_import
@@ -412,3 +414,18 @@ class FormalReminderAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
 
         return format_html('<a href="{}">{}</a>', reverse(
             "payments:reminder_pdf", kwargs={"reminder_id": obj.pk}), obj.number)
+
+
+@admin.register(WaterMeter)
+class WaterMeterAdmin(TownForeignKeysMixin, TenantAdminMixin, RulesModelAdmin):
+    list_display = ["serial", "payer", "address", "is_active"]
+    search_fields = ["serial", "payer__name", "address"]
+    fields = ["payer", "serial", "address", "is_active"]
+
+
+@admin.register(MeterReading)
+class MeterReadingAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["meter", "read_on", "litres", "channel", "charge"]
+    list_filter = ["channel"]
+    search_fields = ["meter__serial"]
+    actions = None

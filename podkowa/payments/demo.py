@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from podkowa.accounts.models import User
+from podkowa.accounts.models import Channel, User
 from podkowa.core.models import Gmina
 from podkowa.payments.models import (
     ChargeSource,
@@ -22,6 +22,7 @@ from podkowa.payments.models import (
     PaymentSettings,
     SourceKind,
     TaxDecision,
+    WaterMeter,
 )
 from podkowa.payments.services.accounts import individual_account_ensure
 from podkowa.payments.services.ledger import (
@@ -31,6 +32,7 @@ from podkowa.payments.services.ledger import (
     payment_record,
 )
 from podkowa.payments.services.taxes import tax_decision_issue
+from podkowa.payments.services.water_waste import meter_reading_submit
 
 SOURCES = [
     ("woda", "Woda i ścieki", SourceKind.WATER),
@@ -52,7 +54,10 @@ LOMBARD_RATES = [(date(2023, 10, 5), Decimal("6.25")), (date(2025, 5, 8), Decima
 @transaction.atomic
 def load_payments_demo(gmina: Gmina) -> None:
     PaymentSettings.objects.get_or_create(gmina=gmina, defaults={
-        "gateway": GatewayKind.SANDBOX, "recipient_name": "UM Podkowa Leśna"})
+        "gateway": GatewayKind.SANDBOX, "recipient_name": "UM Podkowa Leśna",
+        # Demo values, not the town's resolution or tariff.
+        "waste_fee_due_dates": ["03-15", "05-15", "09-15", "11-15"],
+        "water_price_per_m3": 1_250})
     for valid_from, percent in LOMBARD_RATES:
         LombardRate.objects.get_or_create(valid_from=valid_from, defaults={"percent": percent})
     sources = {}
@@ -92,6 +97,11 @@ def load_payments_demo(gmina: Gmina) -> None:
         tax_decision_issue(gmina=gmina, payer=payer, source=sources[SourceKind.PROPERTY_TAX],
                            number=number, year=year, amount=84_200,
                            issued_on=date(year, 2, 10))
+    meter, _created = WaterMeter.objects.get_or_create(
+        gmina=gmina, serial="WM-0412", defaults={"payer": payer, "address": payer.address})
+    if not meter.readings.exists():
+        meter_reading_submit(gmina=gmina, user=user, meter_id=meter.pk, value="412,300",
+                             read_on=date(year, 10, 1), channel=Channel.WEB)
     # The summer's bank transfer: paid the third quarter's waste fee and the first water bill.
     payment_record(gmina=gmina, payer_id=payer.pk, amount=13_200 + 7_920,
                    method=Payment.Method.BANK, reference=f"demo-przelew-{year}-09",

@@ -72,6 +72,16 @@ class PaymentSettings(TenantModel):
         help_text=_("At most 20 characters (ZBP 2D standard)."),
     )
     recipient_nip = models.CharField(_("recipient NIP"), max_length=10, blank=True)
+    # The council's resolution on the waste fee (ucpg art. 6l) sets when it is paid.
+    waste_fee_due_dates = models.JSONField(
+        _("waste fee due dates"), default=list, blank=True,
+        help_text=_('Days of the year as "MM-DD", e.g. ["03-15", "05-15", "09-15", "11-15"]; '
+                    "each date pays an equal share of the year."))
+    water_price_per_m3 = models.PositiveIntegerField(
+        _("water and sewage price per m³ (grosze)"), default=0,
+        help_text=_("With 0, meter readings are recorded but not billed."))
+    water_bill_days = models.PositiveSmallIntegerField(
+        _("days to pay a water bill"), default=14)
     reminder_cost = models.PositiveIntegerField(
         _("cost of a formal reminder (grosze)"), default=1600,
         help_text=_("Set by regulation; 16 zł since 13 October 2021."))
@@ -550,3 +560,51 @@ class FormalReminder(TenantModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class WaterMeter(TenantModel):
+    """A water meter whose readings its payer enters in the panel."""
+
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="meters",
+                              verbose_name=_("payer"))
+    serial = models.CharField(_("meter number"), max_length=40)
+    address = models.CharField(_("address"), max_length=250, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("water meter")
+        verbose_name_plural = _("water meters")
+        ordering = ["serial"]
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "serial"], name="water_meter_serial"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class MeterReading(TenantModel):
+    """One reading, in litres (so that m³ with three decimals stay whole numbers)."""
+
+    meter = models.ForeignKey(WaterMeter, on_delete=models.PROTECT, related_name="readings",
+                              verbose_name=_("meter"))
+    read_on = models.DateField(_("read on"))
+    litres = models.PositiveBigIntegerField(_("reading (litres)"))
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    channel = models.CharField(_("entered through"), max_length=10, choices=Channel.choices)
+    charge = models.OneToOneField(Charge, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="meter_reading", verbose_name=_("bill"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meter reading")
+        verbose_name_plural = _("meter readings")
+        ordering = ["meter", "-read_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "meter", "read_on"],
+                                    name="one_reading_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meter} {self.read_on}: {self.litres / 1000:.3f} m³"

@@ -24,7 +24,7 @@ rules.add_perm("payments.view_payer_account", may_see_payer)
 rules.add_perm("payments.pay_for_payer", is_payer_of)
 
 for model in ("payer", "chargesource", "taxdecision", "charge", "paymentsettings",
-              "bankstatement"):
+              "bankstatement", "watermeter"):
     rules.add_perm(f"payments.view_{model}", is_finance)
     rules.add_perm(f"payments.add_{model}", is_finance)
     rules.add_perm(f"payments.change_{model}", is_finance)
@@ -38,3 +38,4 @@ for action in ("view", "add", "change"):
     rules.add_perm(f"payments.{action}_lombardrate", is_finance)
 rules.add_perm("payments.view_formalreminder", is_finance)
 rules.add_perm("payments.issue_reminder", is_finance)
+rules.add_perm("payments.view_meterreading", is_finance)

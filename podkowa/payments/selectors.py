@@ -148,3 +148,10 @@ def payers_search(*, gmina: Gmina, query: str = "") -> QuerySet[Payer]:
         queryset = queryset.filter(Q(name__icontains=query) | Q(nip=query)
                                    | Q(accounts__number=query.replace(" ", ""))).distinct()
     return queryset
+
+
+def meters_for(*, gmina: Gmina, payer: Payer):
+    from podkowa.payments.models import WaterMeter
+
+    return WaterMeter.objects.filter(gmina=gmina, payer=payer, is_active=True).order_by(
+        "serial")

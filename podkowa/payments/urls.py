@@ -8,6 +8,7 @@ urlpatterns = [
     path("zaplac/", views.pay, name="pay"),
     path("zlecenie/<str:session_id>/", views.order, name="order"),
     path("historia/", views.history, name="history"),
+    path("wodomierze/", views.meters, name="meters"),
     path("wplata/<int:payment_id>/potwierdzenie.pdf", views.receipt, name="receipt"),
     path("powiadomienie/<str:kind>/", views.notify, name="notify"),
     path("piaskownica/<str:session_id>/", views.sandbox, name="sandbox"),

@@ -69,6 +69,38 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@never_cache
+def meters(request: HttpRequest) -> HttpResponse:
+    """The payer's water meters: the last reading of each, and a form to enter a new one."""
+    from django.utils import timezone
+
+    from podkowa.payments.services.water_waste import meter_reading_submit
+
+    payer = _payer(request)
+    if payer is None:
+        return render(request, "payments/no_payer.html")
+    errors: dict[int, list[str]] = {}
+    if request.method == "POST":
+        meter_id = request.POST.get("meter", "")
+        try:
+            meter_reading_submit(gmina=request.gmina, user=request.user,
+                                 meter_id=int(meter_id) if meter_id.isdigit() else 0,
+                                 value=request.POST.get("value", ""),
+                                 read_on=timezone.localdate(), channel=Channel.WEB)
+        except ValidationError as error:
+            errors[int(meter_id) if meter_id.isdigit() else 0] = error.messages
+        else:
+            messages.success(request, _("Thank you: the reading has been recorded."))
+            return redirect("payments:meters")
+    rows = []
+    for meter in selectors.meters_for(gmina=request.gmina, payer=payer):
+        rows.append({"meter": meter, "last": meter.readings.order_by("-read_on").first(),
+                     "errors": errors.get(meter.pk, [])})
+    return render(request, "payments/meters.html", {"rows": rows},
+                  status=400 if errors else 200)
+
+
+@login_required
 @require_POST
 def pay(request: HttpRequest) -> HttpResponse:
     payer = _payer(request)
