@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -123,7 +124,11 @@ def pay(request: HttpRequest) -> HttpResponse:
         for problem in error.messages:
             messages.error(request, problem)
         return redirect("payments:home")
-    return HttpResponseRedirect(url)
+    if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(url)
+    # The site's CSP allows forms to lead only to this site (form-action 'self'), redirects
+    # included: the way to an outside operator is a link the payer follows on the order page.
+    return redirect("payments:order", session_id=order.session_id)
 
 
 @login_required

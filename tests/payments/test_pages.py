@@ -79,3 +79,17 @@ def test_the_return_page_does_not_mark_paid(client, english, town, resident, pay
 
 def test_home_page_links_payments(client, town):
     assert 'href="/platnosci/"' in client.get("/").content.decode()
+
+
+def test_an_outside_operator_is_reached_by_a_link_on_the_order_page(client, english, town,
+                                                                    resident, payer, charged):
+    from tests.payments import fake_gateways as fg
+    from tests.payments.gateway_support import use_gateway
+
+    with fg.FakeGateways() as fake:
+        use_gateway(town, "przelewy24", fg.p24_config(fake.url))
+        client.force_login(resident)
+        response = client.post("/platnosci/zaplac/", {"charge": [charged[0].pk]})
+        assert response["Location"].startswith("/platnosci/zlecenie/")
+        page = client.get(response["Location"]).content.decode()
+        assert f'href="{fake.url}/trnRequest/TOKEN-' in page
