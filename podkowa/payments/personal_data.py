@@ -37,6 +37,12 @@ def export(*, gmina, user) -> dict:
                  "method": p.get_method_display(), "title": p.title}
                 for p in payments_for(gmina=gmina, payer=payer)
             ],
+            "water_meters": [
+                {"meter": m.serial, "address": m.address,
+                 "readings": [{"read_on": _when(r.read_on), "m3": r.litres / 1000}
+                              for r in m.readings.order_by("read_on")]}
+                for m in payer.meters.all()
+            ],
         })
     return {"payers": result}
 
