@@ -38,8 +38,8 @@ def payer_for_user(*, gmina: Gmina, user) -> Payer | None:
     return payers_for_user(gmina=gmina, user=user).first()
 
 
-def charges_with_outstanding(*, gmina: Gmina, payer: Payer, include_taxes: bool = True,
-                             open_only: bool = False) -> QuerySet[Charge]:
+def charges_with_outstanding(*, gmina: Gmina, payer: Payer,
+                             include_taxes: bool = True) -> QuerySet[Charge]:
     """The payer's charges, each with `paid` and `outstanding` (grosze), by due date."""
     queryset = (Charge.objects.filter(gmina=gmina, payer=payer)
                 .select_related("source", "decision")
@@ -47,10 +47,7 @@ def charges_with_outstanding(*, gmina: Gmina, payer: Payer, include_taxes: bool 
                 .order_by("due_date", "id"))
     if not include_taxes:
         queryset = queryset.exclude(source__kind__in=TAX_KINDS)
-    rows = queryset
-    if open_only:
-        rows = rows.filter(cancelled_at__isnull=True)
-    return rows
+    return queryset
 
 
 def charge_rows(*, gmina: Gmina, payer: Payer, include_taxes: bool = True,

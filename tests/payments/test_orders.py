@@ -102,3 +102,15 @@ def test_sandbox_page_confirms_through_a_real_notification(client, town, residen
     client.post(response["Location"], {"action": "confirm"})
     assert posted == ["/platnosci/powiadomienie/sandbox/"]
     assert payer_balance(gmina=town, payer=payer).due == 0
+
+
+def test_without_a_configured_gateway_production_takes_no_pretend_payments(
+        town, resident, payer, charge_factory, settings):
+    from podkowa.payments.services.orders import order_start
+
+    settings.PAYMENTS_SANDBOX = False
+    order = order_create(gmina=town, user=resident, charge_ids=[charge_factory().pk],
+                         channel=Channel.WEB)
+    with pytest.raises(ValidationError) as error:
+        order_start(gmina=town, order=order, return_url="http://x/", notify_url="http://x/")
+    assert "gateway" in error.value.message_dict

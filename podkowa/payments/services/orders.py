@@ -11,6 +11,7 @@ second copy finds the order already paid and changes nothing. The payment's uniq
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -83,6 +84,11 @@ def order_start(*, gmina: Gmina, order: PaymentOrder, return_url: str, notify_ur
                 customer_ip: str = "", language: str = "pl") -> str:
     """Register the order with its gateway; returns where to send the payer. Not inside a
     transaction: the gateway is called over the network."""
+    if order.gateway == GatewayKind.SANDBOX and not getattr(
+            django_settings, "PAYMENTS_SANDBOX", django_settings.DEBUG):
+        # A town that has not configured its gateway must not take pretend payments.
+        raise ValidationError({"gateway": _("Online payments are not available yet; please "
+                                            "pay by bank transfer.")})
     gateway = gateway_of(gmina=gmina, kind=order.gateway)
     email = order.payer.email or (order.created_by.email if order.created_by else "")
     try:
