@@ -119,7 +119,7 @@ class PayerAdmin(AuditedPersonalDataAdmin, TenantAdminMixin, RulesModelAdmin):
     list_display = ["name", "kind", "nip", "address", "user"]
     list_filter = ["kind"]
     search_fields = ["name", "nip", "accounts__number"]
-    fields = ["kind", "name", "nip", "address", "email", "user"]
+    fields = ["kind", "name", "nip", "address", "email", "user"]  # never the PESEL hash
     # Linking an account is the verification's business (payer_link_account), not a field.
     readonly_fields = ["user"]
     actions = ["issue_reminders"]

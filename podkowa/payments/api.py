@@ -16,6 +16,7 @@ from podkowa.core.api_errors import ApiError, ErrorOut, FieldErrorsOut
 from podkowa.core.channels import TAXES_PAY, TAXES_VIEW, channel_allows, web_only, web_only_reason
 from podkowa.payments import selectors
 from podkowa.payments.models import Charge
+from podkowa.payments.services.ledger import payer_link_verified
 from podkowa.payments.services.orders import order_create, order_start
 from podkowa.payments.services.receipt import payment_receipt_pdf
 
@@ -94,7 +95,8 @@ def _with_taxes(request: HttpRequest) -> bool:
 
 
 def _payer(request: HttpRequest):
-    return selectors.payer_for_user(gmina=request.gmina, user=request.auth)
+    return (selectors.payer_for_user(gmina=request.gmina, user=request.auth)
+            or payer_link_verified(gmina=request.gmina, user=request.auth))
 
 
 @router.get("/payments/balance", response={200: BalanceOut, 401: ErrorOut})

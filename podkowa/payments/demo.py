@@ -34,6 +34,9 @@ from podkowa.payments.services.ledger import (
 from podkowa.payments.services.taxes import tax_decision_issue
 from podkowa.payments.services.water_waste import meter_reading_submit
 
+# The demo resident's PESEL (as load_demo verifies him with): only its keyed hash is kept.
+DEMO_PESEL = "44051401359"
+
 SOURCES = [
     ("woda", "Woda i ścieki", SourceKind.WATER),
     ("odpady", "Opłata za gospodarowanie odpadami", SourceKind.WASTE),
@@ -70,7 +73,8 @@ def load_payments_demo(gmina: Gmina) -> None:
     payer = Payer.objects.filter(gmina=gmina, user=user).first()
     if payer is None:
         payer = payer_create(gmina=gmina, name="Jan Kowalski",
-                             address="ul. Lilpopa 10, 05-807 Podkowa Leśna", email=user.email)
+                             address="ul. Lilpopa 10, 05-807 Podkowa Leśna", email=user.email,
+                             pesel=DEMO_PESEL)
         payer = payer_link_account(gmina=gmina, payer_id=payer.pk, user=user)
     individual_account_ensure(gmina=gmina, payer=payer)
 

@@ -158,6 +158,10 @@ class Payer(TenantModel):
         related_name="payer_records", verbose_name=_("account"),
     )
     email = models.EmailField(_("e-mail"), blank=True)
+    # Only the keyed hash of the person's PESEL (as the verification ledger keeps it): it
+    # links the payer to the account once the account's identity is verified.
+    pesel_hmac = models.CharField(_("keyed PESEL hash"), max_length=64, blank=True,
+                                  db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -26,6 +26,7 @@ from podkowa.payments.gateways import GATEWAYS, GatewayError
 from podkowa.payments.gateways.sandbox import sandbox_notify
 from podkowa.payments.models import GatewayKind, PaymentOrder
 from podkowa.payments.services.accounts import individual_account_ensure, payment_settings_for
+from podkowa.payments.services.ledger import payer_link_verified
 from podkowa.payments.services.orders import notification_handle, order_create, order_start
 from podkowa.payments.services.qr import qr_svg, zbp_2d_string
 from podkowa.payments.services.receipt import payment_receipt_pdf
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 
 
 def _payer(request: HttpRequest):
-    payer = selectors.payer_for_user(gmina=request.gmina, user=request.user)
+    payer = selectors.payer_for_user(gmina=request.gmina, user=request.user) \
+        or payer_link_verified(gmina=request.gmina, user=request.user)
     if payer is not None and not rules.has_perm("payments.view_payer_account", request.user,
                                                  payer):
         raise PermissionDenied

@@ -157,3 +157,32 @@ def test_bulk_recording_allocates_as_one_by_one(town, payer, charge_factory):
     assert not again[0].created and Payment.objects.filter(gmina=town).count() == 2
     numbers = sorted(Payment.objects.filter(gmina=town).values_list("number", flat=True))
     assert len(set(numbers)) == 2
+
+
+def test_a_payer_is_linked_to_the_account_once_its_identity_is_verified(client, town, sources):
+    from podkowa.accounts.models import PersonIdentity
+    from podkowa.core.identifiers import pesel_hmac
+    from podkowa.payments.services.ledger import charge_create, payer_link_verified
+
+    payer = payer_create(gmina=town, name="Maria Nowak", pesel="02211307589")
+    assert payer.pesel_hmac == pesel_hmac("02211307589")
+    charge_create(gmina=town, payer_id=payer.pk, source=sources["water"], title="Woda",
+                  amount=1_000, due_date=date(2026, 3, 1))
+    person = UserFactory()
+    client.force_login(person)
+    assert "Woda" not in client.get("/platnosci/").content.decode()  # not verified yet
+    from podkowa.accounts.models import ResidentProfile, VerificationLevel
+
+    ResidentProfile.objects.create(gmina=town, user=person,
+                                   verification_level=VerificationLevel.VERIFIED_RESIDENT)
+    PersonIdentity.objects.create(user=person, pesel_hmac=pesel_hmac("02211307589"))
+    assert "Woda" in client.get("/platnosci/").content.decode()
+    payer.refresh_from_db()
+    assert payer.user == person
+    assert payer_link_verified(gmina=town, user=person) is None  # already linked
+
+
+def test_a_payer_pesel_is_validated(town):
+    with pytest.raises(ValidationError) as error:
+        payer_create(gmina=town, name="X", pesel="44051401358")
+    assert "pesel" in error.value.message_dict

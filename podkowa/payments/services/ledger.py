@@ -68,7 +68,7 @@ def _check_amount(amount: int, field: str = "amount") -> None:
 
 @transaction.atomic
 def payer_create(*, gmina: Gmina, name: str, kind: str = Payer.Kind.PERSON, nip: str = "",
-                 address: str = "", email: str = "", user=None) -> Payer:
+                 address: str = "", email: str = "", user=None, pesel: str = "") -> Payer:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the payer's name.")})
@@ -82,8 +82,41 @@ def payer_create(*, gmina: Gmina, name: str, kind: str = Payer.Kind.PERSON, nip:
         nip = nip_number.compact(nip)
     if user is not None:
         _check_verified(gmina, user)
+    digest = ""
+    if pesel:
+        from podkowa.core.identifiers import pesel_hmac
+
+        try:
+            digest = pesel_hmac(pesel)
+        except ValidationError as error:
+            raise ValidationError({"pesel": error.messages}) from None
     return Payer.objects.create(gmina=gmina, name=name, kind=kind, nip=nip, address=address,
-                                email=email, user=user)
+                                email=email, user=user, pesel_hmac=digest)
+
+
+@transaction.atomic
+def payer_link_verified(*, gmina: Gmina, user) -> Payer | None:
+    """Link the account to the payer record with the same person's PESEL, once the account's
+    identity is verified (the verification ledger holds the same keyed hash). Idempotent;
+    None when there is nothing to link."""
+    from podkowa.accounts.models import PersonIdentity
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    identity = PersonIdentity.objects.filter(user=user).first()
+    profile = ResidentProfile.objects.filter(gmina=gmina, user=user).first()
+    if (identity is None or profile is None
+            or profile.verification_level < VerificationLevel.IDENTITY_VERIFIED
+            or Payer.objects.filter(gmina=gmina, user=user).exists()):
+        return None
+    payer = (Payer.objects.select_for_update()
+             .filter(gmina=gmina, pesel_hmac=identity.pesel_hmac, user__isnull=True)
+             .order_by("pk").first())
+    if payer is None:
+        return None
+    payer.user = user
+    payer.save(update_fields=["user"])
+    return payer
 
 
 def _check_verified(gmina: Gmina, user) -> None:
