@@ -18,6 +18,15 @@ from tests.admin_support import make_official, sign_in_with_second_factor
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # The assertions read the English source of the messages (the site's default is Polish).
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def csv_bytes(payer, account) -> bytes:
     return ("identyfikator;platnik;tytul;opis;kwota;termin;numer\n"
             f"W-1;{payer.pk};woda;Woda 01/2026;84,50;2026-02-10;FW/1\n"
