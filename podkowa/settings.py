@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "podkowa.accounts",
     "podkowa.notifications",
     "podkowa.cases",
+    "podkowa.payments",
     "podkowa.web",
     # The admin with the town's own site (officials only, second factor): see
     # podkowa/core/admin_site.py. Listed after the project's apps so that their admin/…
@@ -289,6 +290,11 @@ SMSAPI_URL = env("SMSAPI_URL", "https://api.smsapi.pl/sms.do")
 SMSAPI_TOKEN = env("SMSAPI_TOKEN", "")
 SMSAPI_SENDER = env("SMSAPI_SENDER", "")
 SMSAPI_TIMEOUT_SECONDS = int(env("SMSAPI_TIMEOUT_SECONDS", "10"))
+
+# --- payments -----------------------------------------------------------------------------
+# The sandbox gateway (a page of this site playing the payment operator) credits charges
+# without money: only in development and tests unless switched on deliberately.
+PAYMENTS_SANDBOX = env_bool("PAYMENTS_SANDBOX", DEBUG or TESTING)
 
 # --- tenancy ------------------------------------------------------------------------------
 # Host names pick the gmina (Gmina.hosts); a request for an unknown host falls back to this

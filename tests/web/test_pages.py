@@ -45,9 +45,10 @@ def test_home_lists_the_seven_eservices(english, gmina):
     assert response.status_code == 200
     for title in SERVICES:
         assert title in html
-    # The resident panel exists and is a link; the others are announced, not dead links.
+    # Installed services are links; the others are announced, not dead links.
     assert f'href="{reverse("accounts:panel")}"' in html
-    assert html.count("Coming soon") == len(SERVICES) - 1
+    assert f'href="{reverse("payments:home")}"' in html
+    assert html.count("Coming soon") == len(SERVICES) - 2
 
 
 @pytest.mark.parametrize("path", [*PAGES, "/no-such-page/"])

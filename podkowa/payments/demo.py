@@ -1,0 +1,122 @@
+"""The demo town's payments (idempotent: a second run changes nothing).
+
+Jan Kowalski (verified at the desk) is a payer with water bills, the waste fee and a property
+tax decision; part of it is already paid by bank transfer so that the history and the
+receipts have something to show. Names and titles are the town's own data, in Polish.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from podkowa.accounts.models import Channel, User
+from podkowa.core.models import Gmina
+from podkowa.payments.models import (
+    ChargeSource,
+    GatewayKind,
+    LombardRate,
+    Payer,
+    Payment,
+    PaymentSettings,
+    SourceKind,
+    TaxDecision,
+    WaterMeter,
+)
+from podkowa.payments.services.accounts import individual_account_ensure
+from podkowa.payments.services.ledger import (
+    charge_create,
+    payer_create,
+    payer_link_account,
+    payment_record,
+)
+from podkowa.payments.services.taxes import tax_decision_issue
+from podkowa.payments.services.water_waste import meter_reading_submit
+
+# The demo resident's PESEL (as load_demo verifies him with): only its keyed hash is kept.
+DEMO_PESEL = "44051401359"
+
+SOURCES = [
+    ("woda", "Woda i ścieki", SourceKind.WATER),
+    ("odpady", "Opłata za gospodarowanie odpadami", SourceKind.WASTE),
+    ("podatek-od-nieruchomosci", "Podatek od nieruchomości", SourceKind.PROPERTY_TAX),
+    ("podatek-rolny", "Podatek rolny", SourceKind.AGRICULTURAL_TAX),
+    ("podatek-lesny", "Podatek leśny", SourceKind.FOREST_TAX),
+    ("najem", "Najem lokali użytkowych", SourceKind.RENT),
+    ("bilety", "Bilety na wydarzenia", SourceKind.TICKET),
+    ("inne", "Inne należności", SourceKind.OTHER),
+]
+
+
+# The NBP lombard rate as the interest table needs it (dated configuration; *check* and add
+# the changes after these before relying on the demo's interest figures).
+LOMBARD_RATES = [(date(2023, 10, 5), Decimal("6.25")), (date(2025, 5, 8), Decimal("5.75"))]
+
+
+@transaction.atomic
+def load_payments_demo(gmina: Gmina) -> None:
+    PaymentSettings.objects.get_or_create(gmina=gmina, defaults={
+        "gateway": GatewayKind.SANDBOX, "recipient_name": "UM Podkowa Leśna",
+        # Demo values, not the town's resolution or tariff.
+        "waste_fee_due_dates": ["03-15", "05-15", "09-15", "11-15"],
+        "water_price_per_m3": 1_250})
+    for valid_from, percent in LOMBARD_RATES:
+        LombardRate.objects.get_or_create(valid_from=valid_from, defaults={"percent": percent})
+    sources = {}
+    for code, name, kind in SOURCES:
+        sources[kind], _created = ChargeSource.objects.get_or_create(
+            gmina=gmina, code=code, defaults={"name": name, "kind": kind})
+    user = User.objects.filter(email="jan.kowalski@podkowa.test").first()
+    if user is None:
+        return
+    payer = Payer.objects.filter(gmina=gmina, user=user).first()
+    if payer is None:
+        payer = payer_create(gmina=gmina, name="Jan Kowalski",
+                             address="ul. Lilpopa 10, 05-807 Podkowa Leśna", email=user.email,
+                             pesel=DEMO_PESEL)
+        payer = payer_link_account(gmina=gmina, payer_id=payer.pk, user=user)
+    individual_account_ensure(gmina=gmina, payer=payer)
+
+    today = timezone.localdate()
+    year = today.year
+    water = [
+        (f"demo-woda-{year}-a", f"Woda i ścieki, odczyt 08–09/{year}", 7_920,
+         date(year, 10, 15)),
+        (f"demo-woda-{year}-b", f"Woda i ścieki, odczyt 10–11/{year}", 8_450,
+         max(today + timedelta(days=10), date(year, 12, 15))),
+    ]
+    for external_id, title, amount, due in water:
+        _charge(gmina, payer, sources[SourceKind.WATER], external_id, title, amount, due,
+                reference=f"FW/{year}/{external_id[-1].upper()}/0412")
+    waste = [(f"demo-odpady-{year}-q3", f"Opłata za odpady, III kwartał {year}", 13_200,
+              date(year, 9, 15)),
+             (f"demo-odpady-{year}-q4", f"Opłata za odpady, IV kwartał {year}", 13_200,
+              max(today + timedelta(days=5), date(year, 11, 15)))]
+    for external_id, title, amount, due in waste:
+        _charge(gmina, payer, sources[SourceKind.WASTE], external_id, title, amount, due,
+                reference=f"DO.6845.{year}.0412")
+    number = f"FN.3120.412.{year}"
+    if not TaxDecision.objects.filter(gmina=gmina, number=number).exists():
+        tax_decision_issue(gmina=gmina, payer=payer, source=sources[SourceKind.PROPERTY_TAX],
+                           number=number, year=year, amount=84_200,
+                           issued_on=date(year, 2, 10))
+    meter, _created = WaterMeter.objects.get_or_create(
+        gmina=gmina, serial="WM-0412", defaults={"payer": payer, "address": payer.address})
+    if not meter.readings.exists():
+        meter_reading_submit(gmina=gmina, user=user, meter_id=meter.pk, value="412,300",
+                             read_on=date(year, 10, 1), channel=Channel.WEB)
+    # The summer's bank transfer: paid the third quarter's waste fee and the first water bill.
+    payment_record(gmina=gmina, payer_id=payer.pk, amount=13_200 + 7_920,
+                   method=Payment.Method.BANK, reference=f"demo-przelew-{year}-09",
+                   title="Opłata za odpady III kw., woda 08-09",
+                   charge_ids=list(payer.charges.filter(external_id__in=[
+                       f"demo-odpady-{year}-q3", f"demo-woda-{year}-a"]).values_list(
+                           "pk", flat=True)))
+
+
+def _charge(gmina, payer, source, external_id, title, amount, due, reference=""):
+    if payer.charges.filter(external_id=external_id).exists():
+        return
+    charge_create(gmina=gmina, payer_id=payer.pk, source=source, title=title, amount=amount,
+                  due_date=due, reference=reference, external_id=external_id)

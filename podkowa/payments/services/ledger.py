@@ -1,0 +1,392 @@
+"""The ledger: payers, charges, payments and their allocation, every grosz accounted for.
+
+Each write locks the payer's row first, so that two payments of one payer (a notification
+and a bank statement, say) are allocated one after the other, never both against the same
+outstanding amount. Entries are appended, never changed: cancelling a charge appends a
+reversal, and the allocations it had are undone by negative allocations.
+
+Allocation: the charges the payer picked first (an online payment names them), then the
+rest of the payer's open charges, oldest due date first. What is left over is an
+overpayment: it stays on the payer's account and pays their next charge.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from podkowa.accounts.models import ResidentProfile, VerificationLevel
+from podkowa.core.models import Gmina
+from podkowa.payments.models import (
+    Allocation,
+    Charge,
+    ChargeSource,
+    LedgerEntry,
+    Payer,
+    Payment,
+    ReceiptCounter,
+    TaxDecision,
+)
+
+MAX_AMOUNT = 10_000_000_000  # 100 million zł in grosze: far above any local charge
+
+
+def _sum(queryset, field: str = "amount") -> int:
+    return queryset.aggregate(total=Sum(field))["total"] or 0
+
+
+def charge_outstanding(charge: Charge) -> int:
+    if charge.cancelled_at is not None:
+        return 0
+    # By the charge alone: with the town in the filter too, SQLite may walk the (huge) gmina
+    # index instead of the charge's.
+    return charge.amount - _sum(Allocation.objects.filter(charge_id=charge.pk))
+
+
+def payment_unallocated(payment: Payment) -> int:
+    return payment.amount - _sum(Allocation.objects.filter(payment_id=payment.pk))
+
+
+def _lock_payer(gmina: Gmina, payer_id: int) -> Payer:
+    payer = Payer.objects.select_for_update().filter(gmina=gmina, pk=payer_id).first()
+    if payer is None:
+        raise ValidationError({"payer": _("No such payer in this town.")})
+    return payer
+
+
+def _check_amount(amount: int, field: str = "amount") -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValidationError({field: _("The amount must be a positive number of grosze.")})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({field: _("The amount is too large.")})
+
+
+@transaction.atomic
+def payer_create(*, gmina: Gmina, name: str, kind: str = Payer.Kind.PERSON, nip: str = "",
+                 address: str = "", email: str = "", user=None, pesel: str = "") -> Payer:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the payer's name.")})
+    if kind not in Payer.Kind.values:
+        raise ValidationError({"kind": _("Choose a person or a firm.")})
+    if nip:
+        from stdnum.pl import nip as nip_number
+
+        if not nip_number.is_valid(nip):
+            raise ValidationError({"nip": _("This NIP is not valid.")})
+        nip = nip_number.compact(nip)
+    if user is not None:
+        _check_verified(gmina, user)
+    digest = ""
+    if pesel:
+        from podkowa.core.identifiers import pesel_hmac
+
+        try:
+            digest = pesel_hmac(pesel)
+        except ValidationError as error:
+            raise ValidationError({"pesel": error.messages}) from None
+    return Payer.objects.create(gmina=gmina, name=name, kind=kind, nip=nip, address=address,
+                                email=email, user=user, pesel_hmac=digest)
+
+
+@transaction.atomic
+def payer_link_verified(*, gmina: Gmina, user) -> Payer | None:
+    """Link the account to the payer record with the same person's PESEL, once the account's
+    identity is verified (the verification ledger holds the same keyed hash). Idempotent;
+    None when there is nothing to link."""
+    from podkowa.accounts.models import PersonIdentity
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    identity = PersonIdentity.objects.filter(user=user).first()
+    profile = ResidentProfile.objects.filter(gmina=gmina, user=user).first()
+    if (identity is None or profile is None
+            or profile.verification_level < VerificationLevel.IDENTITY_VERIFIED
+            or Payer.objects.filter(gmina=gmina, user=user).exists()):
+        return None
+    payer = (Payer.objects.select_for_update()
+             .filter(gmina=gmina, pesel_hmac=identity.pesel_hmac, user__isnull=True)
+             .order_by("pk").first())
+    if payer is None:
+        return None
+    payer.user = user
+    payer.save(update_fields=["user"])
+    return payer
+
+
+def _check_verified(gmina: Gmina, user) -> None:
+    """Charges carry a person's taxes: an account sees them only once its identity is known."""
+    profile = ResidentProfile.objects.filter(gmina=gmina, user=user).first()
+    if profile is None or profile.verification_level < VerificationLevel.IDENTITY_VERIFIED:
+        raise ValidationError({"user": _(
+            "Only an account whose identity has been verified can be linked to a payer.")})
+
+
+@transaction.atomic
+def payer_link_account(*, gmina: Gmina, payer_id: int, user) -> Payer:
+    payer = _lock_payer(gmina, payer_id)
+    _check_verified(gmina, user)
+    if payer.user_id not in (None, user.pk):
+        raise ValidationError({"user": _("This payer is already linked to another account.")})
+    if Payer.objects.filter(gmina=gmina, user=user).exclude(pk=payer.pk).exists():
+        raise ValidationError({"user": _("This account is already linked to another payer.")})
+    payer.user = user
+    payer.save(update_fields=["user"])
+    return payer
+
+
+@transaction.atomic
+def charge_create(*, gmina: Gmina, payer_id: int, source: ChargeSource, title: str,
+                  amount: int, due_date: date, reference: str = "",
+                  decision: TaxDecision | None = None, instalment: int | None = None,
+                  external_id: str = "", actor=None) -> Charge:
+    """A new charge and its ledger entry; an overpayment the payer holds pays it at once."""
+    payer = _lock_payer(gmina, payer_id)
+    _check_amount(amount)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Give the charge a title.")})
+    if source.gmina_id != gmina.pk:
+        raise ValidationError({"source": _("The charge source belongs to another town.")})
+    if not isinstance(due_date, date):
+        raise ValidationError({"due_date": _("Give the due date.")})
+    if external_id and Charge.objects.filter(gmina=gmina, external_id=external_id).exists():
+        raise ValidationError({"external_id": _("A charge with this id already exists.")})
+    charge = Charge.objects.create(
+        gmina=gmina, payer=payer, source=source, title=title[:200], amount=amount,
+        due_date=due_date, reference=reference, decision=decision, instalment=instalment,
+        external_id=external_id,
+    )
+    LedgerEntry.objects.create(gmina=gmina, payer=payer, kind=LedgerEntry.Kind.CHARGE,
+                               amount=amount, charge=charge, created_by=actor)
+    _apply_credit(gmina, payer)
+    return charge
+
+
+@transaction.atomic
+def charge_cancel(*, gmina: Gmina, charge_id: int, actor, note: str = "") -> Charge:
+    """Take a charge back: its allocations return to their payments (and pay other charges),
+    its entry is reversed. The charge itself stays, marked cancelled."""
+    charge = Charge.objects.filter(gmina=gmina, pk=charge_id).first()
+    if charge is None:
+        raise ValidationError({"charge": _("No such charge.")})
+    payer = _lock_payer(gmina, charge.payer_id)
+    charge = Charge.objects.select_for_update().get(gmina=gmina, pk=charge_id)
+    if charge.cancelled_at is not None:
+        raise ValidationError({"charge": _("The charge is already cancelled.")})
+    for row in (Allocation.objects.filter(gmina=gmina, charge=charge).values("payment_id")
+                .annotate(total=Sum("amount")).filter(total__gt=0)):
+        Allocation.objects.create(gmina=gmina, payment_id=row["payment_id"], charge=charge,
+                                  amount=-row["total"])
+    entry = LedgerEntry.objects.get(gmina=gmina, charge=charge, kind=LedgerEntry.Kind.CHARGE)
+    LedgerEntry.objects.create(gmina=gmina, payer=payer, kind=LedgerEntry.Kind.REVERSAL,
+                               amount=-entry.amount, charge=charge, reverses=entry,
+                               note=note[:200], created_by=actor)
+    charge.cancelled_at = timezone.now()
+    charge.save(update_fields=["cancelled_at"])
+    _apply_credit(gmina, payer)
+    return charge
+
+
+def _next_receipt_number(gmina: Gmina, year: int) -> str:
+    return _reserve_receipt_numbers(gmina, year, 1)[0]
+
+
+def _reserve_receipt_numbers(gmina: Gmina, year: int, count: int) -> list[str]:
+    """`count` consecutive receipt numbers of the year; the counter's row lock makes
+    concurrent payments wait their turn, so no number is given twice."""
+    for _attempt in range(3):
+        counter = ReceiptCounter.objects.select_for_update().filter(gmina=gmina,
+                                                                    year=year).first()
+        if counter is not None:
+            break
+        try:
+            with transaction.atomic():
+                ReceiptCounter.objects.create(gmina=gmina, year=year)
+        except IntegrityError:
+            pass  # another payment created this year's counter first
+    first = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    return [f"WP/{year}/{n:06d}" for n in range(first, counter.last + 1)]
+
+
+def _open_charges(gmina: Gmina, payer: Payer):
+    """The payer's charges not cancelled, oldest due first, each with `allocated` (one query
+    for all, not one per charge: a statement credits thousands of payers in a row)."""
+    return (Charge.objects.filter(gmina=gmina, payer=payer, cancelled_at__isnull=True)
+            .annotate(allocated=Coalesce(Sum("allocations__amount"), Value(0)))
+            .order_by("due_date", "id"))
+
+
+def _allocate(gmina: Gmina, payment: Payment, charges, left: int, sink=None) -> int:
+    """Apply up to `left` of the payment to `charges` in their order; returns what is left.
+    The allocations are saved one by one, or handed to `sink` to be saved in bulk."""
+    for charge in charges:
+        if left <= 0:
+            break
+        owed = charge.amount - charge.allocated
+        if owed <= 0:
+            continue
+        part = min(owed, left)
+        allocation = Allocation(gmina=gmina, payment=payment, charge=charge, amount=part)
+        if sink is None:
+            allocation.save()
+        else:
+            sink(allocation)
+        charge.allocated += part
+        left -= part
+    return left
+
+
+def _apply_credit(gmina: Gmina, payer: Payer) -> None:
+    """Overpayments (unallocated money) pay the oldest open charges. Called with the payer
+    locked."""
+    payments = Payment.objects.filter(gmina=gmina, payer=payer).order_by("received_at", "id")
+    charges = list(_open_charges(gmina, payer))
+    if not charges:
+        return
+    for payment in payments:
+        left = payment_unallocated(payment)
+        if left > 0:
+            _allocate(gmina, payment, charges, left)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    payment: Payment
+    created: bool
+
+
+@transaction.atomic
+def payment_record(*, gmina: Gmina, payer_id: int, amount: int, method: str, reference: str,
+                   title: str = "", received_at: datetime | None = None,
+                   charge_ids: list[int] | None = None) -> Recorded:
+    """Money received. The same (method, reference) a second time changes nothing and
+    returns the payment recorded the first time: the unique constraint decides, whoever
+    races."""
+    payer = _lock_payer(gmina, payer_id)
+    _check_amount(amount)
+    if method not in Payment.Method.values:
+        raise ValidationError({"method": _("Unknown payment method.")})
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError({"reference": _("A payment needs its reference.")})
+    existing = Payment.objects.filter(gmina=gmina, method=method, reference=reference).first()
+    if existing is not None:
+        return Recorded(existing, False)
+    received_at = received_at or timezone.now()
+    year = timezone.localtime(received_at).year
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                gmina=gmina, payer=payer, amount=amount, method=method, reference=reference,
+                number=_next_receipt_number(gmina, year), title=title[:200],
+                received_at=received_at,
+            )
+    except IntegrityError:
+        existing = Payment.objects.filter(gmina=gmina, method=method,
+                                          reference=reference).first()
+        if existing is None:
+            raise
+        return Recorded(existing, False)
+    LedgerEntry.objects.create(gmina=gmina, payer=payer, kind=LedgerEntry.Kind.PAYMENT,
+                               amount=-amount, payment=payment, at=received_at)
+    open_charges = list(_open_charges(gmina, payer))
+    left = amount
+    if charge_ids:
+        wanted = set(charge_ids)
+        left = _allocate(gmina, payment, [c for c in open_charges if c.pk in wanted], left)
+    if left > 0:
+        _allocate(gmina, payment, open_charges, left)
+    return Recorded(payment, True)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    payer_id: int
+    amount: int
+    reference: str
+    title: str = ""
+    received_at: datetime | None = None
+    charge_ids: tuple[int, ...] = ()
+
+
+CHUNK = 900  # below SQLite's limit of variables in one query
+
+
+def _chunks(values: list) -> list[list]:
+    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+@transaction.atomic
+def payments_record_many(*, gmina: Gmina, method: str, incoming: list[Incoming]
+                         ) -> list[Recorded]:
+    """`payment_record` for a whole bank statement: the same rules (a reference credits once,
+    picked charges first, then oldest due first, the rest an overpayment), in a few queries
+    per thousand payments instead of a dozen per payment. The payers' rows are locked first,
+    as `payment_record` does, so a notification crediting one of them meanwhile waits."""
+    if method not in Payment.Method.values:
+        raise ValidationError({"method": _("Unknown payment method.")})
+    for item in incoming:
+        _check_amount(item.amount)
+        if not item.reference.strip():
+            raise ValidationError({"reference": _("A payment needs its reference.")})
+    references = [item.reference for item in incoming]
+    existing: dict[str, Payment] = {}
+    for chunk in _chunks(references):
+        for payment in Payment.objects.filter(gmina=gmina, method=method,
+                                              reference__in=chunk):
+            existing[payment.reference] = payment
+    payer_ids = sorted({item.payer_id for item in incoming})
+    found = set()
+    for chunk in _chunks(payer_ids):
+        found.update(Payer.objects.select_for_update().filter(gmina=gmina, pk__in=chunk)
+                     .values_list("pk", flat=True))
+    if len(found) != len(payer_ids):
+        raise ValidationError({"payer": _("No such payer in this town.")})
+    now = timezone.now()
+    new = [item for item in incoming if item.reference not in existing]
+    new = list({item.reference: item for item in new}.values())
+    by_year: dict[int, list[Incoming]] = {}
+    for item in new:
+        by_year.setdefault(timezone.localtime(item.received_at or now).year, []).append(item)
+    payments: list[Payment] = []
+    for year, items in sorted(by_year.items()):
+        numbers = _reserve_receipt_numbers(gmina, year, len(items))
+        payments += [Payment(gmina=gmina, payer_id=item.payer_id, amount=item.amount,
+                             method=method, reference=item.reference, number=number,
+                             title=item.title[:200], received_at=item.received_at or now)
+                     for item, number in zip(items, numbers, strict=True)]
+    Payment.objects.bulk_create(payments, batch_size=1000)
+    LedgerEntry.objects.bulk_create([
+        LedgerEntry(gmina=gmina, payer_id=p.payer_id, kind=LedgerEntry.Kind.PAYMENT,
+                    amount=-p.amount, payment=p, at=p.received_at) for p in payments],
+        batch_size=1000)
+    charges_of: dict[int, list[Charge]] = {}
+    for chunk in _chunks(sorted({p.payer_id for p in payments})):
+        for charge in (Charge.objects.filter(gmina=gmina, payer_id__in=chunk,
+                                             cancelled_at__isnull=True)
+                       .annotate(allocated=Coalesce(Sum("allocations__amount"), Value(0)))
+                       .order_by("due_date", "id")):
+            charges_of.setdefault(charge.payer_id, []).append(charge)
+    allocations: list[Allocation] = []
+    picked_of = {item.reference: set(item.charge_ids) for item in new}
+    for payment in sorted(payments, key=lambda p: (p.received_at, p.number)):
+        open_charges = charges_of.get(payment.payer_id, [])
+        left = payment.amount
+        wanted = picked_of[payment.reference]
+        if wanted:
+            left = _allocate(gmina, payment, [c for c in open_charges if c.pk in wanted], left,
+                             sink=allocations.append)
+        if left > 0:
+            _allocate(gmina, payment, open_charges, left, sink=allocations.append)
+    Allocation.objects.bulk_create(allocations, batch_size=1000)
+    made = {p.reference: p for p in payments}
+    return [Recorded(existing[item.reference], False) if item.reference in existing
+            else Recorded(made[item.reference], True) for item in incoming]

@@ -1,0 +1,34 @@
+"""The payments app's part of a person's data export, and what erasure does."""
+
+from datetime import date
+
+import pytest
+
+from podkowa.core.personal_data import handlers
+from podkowa.payments.models import Payer, Payment
+from podkowa.payments.services.ledger import payment_record
+
+pytestmark = pytest.mark.django_db
+
+
+def handler():
+    return next(h for h in handlers() if h.name == "payments")
+
+
+def test_export_holds_charges_and_payments(town, payer, resident, charge_factory):
+    charge_factory(title="Woda 01/2026", amount=8_450, due=date(2026, 2, 10))
+    payment_record(gmina=town, payer_id=payer.pk, amount=8_450, method=Payment.Method.BANK,
+                   reference="T1")
+    data = handler().export(gmina=town, user=resident)
+    (exported,) = data["payers"]
+    assert exported["charges"][0]["title"] == "Woda 01/2026"
+    assert exported["charges"][0]["outstanding_grosze"] == 0
+    assert exported["payments"][0]["amount_grosze"] == 8_450
+
+
+def test_erasure_unlinks_the_account_and_keeps_the_ledger(town, payer, resident,
+                                                          charge_factory):
+    charge_factory(amount=100)
+    handler().shred(gmina=town, user=resident)
+    payer = Payer.objects.get(gmina=town, pk=payer.pk)
+    assert payer.user_id is None and payer.charges.count() == 1
