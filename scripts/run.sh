@@ -21,9 +21,12 @@ $PY manage.py db_worker --queue-name default & pids+=($!)
 $PY manage.py letters_simulator --port 8091 --dir var/letters/simulator & pids+=($!)
 # The safety nets: the outbox re-queues every due message (retries after a failure, or one whose
 # queue entry was lost); letters_sync retries due letters and pulls the office's boxes.
-# Production runs `manage.py outbox_flush` and `manage.py letters_sync` from cron every minute.
-( while sleep 60; do $PY manage.py outbox_flush >/dev/null || true
-    $PY manage.py letters_sync >/dev/null || true; done ) & pids+=($!)
+# payment_reminders queues the day's reminders (idempotent: once per charge), here hourly.
+# Production runs `manage.py outbox_flush` and `manage.py letters_sync` from cron every minute
+# and `manage.py payment_reminders` daily.
+( n=0; while sleep 60; do $PY manage.py outbox_flush >/dev/null || true
+    $PY manage.py letters_sync >/dev/null || true
+    [ $((n++ % 60)) -eq 0 ] && { $PY manage.py payment_reminders >/dev/null || true; }; done ) & pids+=($!)
 $PY manage.py runserver 127.0.0.1:8000 & pids+=($!)
 
 for _ in $(seq 1 60); do
