@@ -213,3 +213,18 @@ class ErasureRequestForm(forms.Form):
         label=_("I understand that my account will be closed and my data erased, except what "
                 "the law requires the town to keep."),
     )
+
+
+class LoginGovEmailForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("We will send a link to this address to confirm it is yours."),
+    )
+
+
+class LoginGovLinkForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password of the existing account"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

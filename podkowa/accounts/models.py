@@ -355,3 +355,133 @@ class ErasureRequest(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_status_display()})"
+
+
+class VerifiedAttribute(models.Model):
+    """A fact about the person vouched for by a trusted source (login.gov.pl, the desk).
+
+    Kept beside the account, not in ResidentProfile: it is the person's, whichever town asks,
+    and the person cannot edit it (their own "first name" on the account they can).
+    """
+
+    class Kind(models.TextChoices):
+        GIVEN_NAME = "given_name", _("given name")
+        FAMILY_NAME = "family_name", _("family name")
+        DATE_OF_BIRTH = "date_of_birth", _("date of birth")
+
+    class Source(models.TextChoices):
+        LOGIN_GOV = "login_gov", _("login.gov.pl")
+        DESK = "desk", _("at the office desk")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verified_attributes"
+    )
+    kind = models.CharField(_("attribute"), max_length=20, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=200)
+    source = models.CharField(_("vouched for by"), max_length=20, choices=Source.choices)
+    verified_at = models.DateTimeField(_("verified"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("verified attribute")
+        verbose_name_plural = _("verified attributes")
+        ordering = ["user", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="verified_attribute_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class IdentityConflict(TenantModel):
+    """Something an official must look at: e.g. a second account presenting a person who
+    already has one. Written by the services when they refuse; resolved by the desk."""
+
+    class Kind(models.TextChoices):
+        DUPLICATE_IDENTITY = "duplicate_identity", _("two accounts claim one person")
+        OTHER_PERSON = "other_person", _("the account is verified as another person")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        RESOLVED = "resolved", _("resolved")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_conflicts",
+        verbose_name=_("account that tried"),
+    )
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("account already verified as the person"),
+    )
+    method = models.CharField(
+        _("method"), max_length=20, choices=VerificationEvent.Method.choices
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolution_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("identity conflict")
+        verbose_name_plural = _("identity conflicts")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user}"
+
+
+class ExternalLoginRefusal(TenantModel):
+    """An answer of login.gov.pl that was refused (bad signature, expired, replayed…).
+
+    The log for whoever investigates an attack or a broken configuration; it holds the check
+    that failed and a technical detail, never an attribute of the person.
+    """
+
+    code = models.CharField(_("failed check"), max_length=30)
+    message = models.CharField(_("message shown"), max_length=300)
+    detail = models.CharField(_("technical detail"), max_length=500, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refused login.gov.pl answer")
+        verbose_name_plural = _("refused login.gov.pl answers")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class SamlOneTimeUse(models.Model):
+    """Artifacts, assertions and request ids of login.gov.pl seen once: the unique constraint
+    refuses a second use, even by two processes at the same moment.
+
+    Not a town's row: the node's identifiers are global, and a replay must fail in every town.
+    Only a SHA-256 of the value is kept (the values are random, not personal).
+    """
+
+    class Kind(models.TextChoices):
+        ARTIFACT = "artifact", _("artifact")
+        ASSERTION = "assertion", _("assertion")
+        REQUEST = "request", _("request")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    digest = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("used login.gov.pl message")
+        verbose_name_plural = _("used login.gov.pl messages")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "digest"], name="saml_used_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.digest[:12]}…"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from podkowa.accounts import views
+from podkowa.accounts.logingovpl import views as logingov
 
 app_name = "accounts"
 urlpatterns = [
@@ -10,7 +11,13 @@ urlpatterns = [
     path("potwierdz/<str:token>/", views.email_confirm_view, name="email_confirm"),
     path("potwierdz-ponownie/", views.email_confirmation_resend_view, name="email_resend"),
     path("logowanie/", views.login_view, name="login"),
-    path("wyloguj/", views.logout_view, name="logout"),
+    # Ends a login.gov.pl session at the node as well, when the login began there.
+    path("wyloguj/", logingov.logout_view, name="logout"),
+    path("login-gov/", logingov.start, name="logingov_start"),
+    path("login-gov/acs/", logingov.acs, name="logingov_acs"),
+    path("login-gov/email/", logingov.email_step, name="logingov_email"),
+    path("login-gov/polacz/", logingov.link_step, name="logingov_link"),
+    path("login-gov/wylogowano/", logingov.logout_return, name="logingov_logout_return"),
     path("haslo/", views.password_reset, name="password_reset"),
     path("haslo/wyslano/", views.password_reset_done, name="password_reset_done"),
     path("haslo/nowe/<uidb64>/<token>/", views.password_reset_confirm,

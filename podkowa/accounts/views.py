@@ -23,13 +23,14 @@ from django_otp import login as otp_login
 
 from podkowa.accounts import forms
 from podkowa.accounts.login_throttle import login_attempt_allowed, login_lock_clear
-from podkowa.accounts.models import ApiToken, Channel
+from podkowa.accounts.models import ApiToken, Channel, VerificationLevel
 from podkowa.accounts.selectors.consents import consent_history, current_consents
 from podkowa.accounts.selectors.profile import (
     pending_erasure_request,
     personal_data_export,
     profile_for,
     verification_level_for,
+    verified_attributes_for,
 )
 from podkowa.accounts.selectors.tokens import api_tokens_for
 from podkowa.accounts.selectors.two_factor import confirmed_totp_device, two_factor_required
@@ -172,9 +173,17 @@ class LoginView(auth_views.LoginView):
         _set_language(self.request, response, form.get_user().language)
         return response
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "logingov": _logingov_offer()}
+
+
+def _logingov_offer() -> dict:
+    from podkowa.accounts.logingovpl.config import is_enabled
+
+    return {"enabled": is_enabled(), "simulator": settings.LOGINGOVPL_NODE == "local"}
+
 
 login_view = LoginView.as_view()
-logout_view = auth_views.LogoutView.as_view()
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None, *args, **kwargs):
@@ -275,6 +284,9 @@ def panel(request: HttpRequest) -> HttpResponse:
         "profile": profile_for(gmina=request.gmina, user=user),
         "level": verification_level_for(gmina=request.gmina, user=user),
         "is_official": two_factor_required(gmina=request.gmina, user=user),
+        "verified_attributes": verified_attributes_for(user=user),
+        "logingov": _logingov_offer(),
+        "identity_verified": VerificationLevel.IDENTITY_VERIFIED,
     })
 
 

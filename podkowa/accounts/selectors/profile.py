@@ -41,3 +41,10 @@ def pending_erasure_request(*, gmina: Gmina, user) -> ErasureRequest | None:
     return ErasureRequest.objects.filter(
         gmina=gmina, user=user, status=ErasureRequest.Status.PENDING
     ).first()
+
+
+def verified_attributes_for(*, user) -> list:
+    """What a trusted source vouched for about the person (name, date of birth…)."""
+    from podkowa.accounts.models import VerifiedAttribute
+
+    return list(VerifiedAttribute.objects.filter(user=user).order_by("kind"))
