@@ -16,8 +16,10 @@ from podkowa.accounts.models import (
     Channel,
     Consent,
     ErasureRequest,
+    IdentityConflict,
     ResidentProfile,
     VerificationEvent,
+    VerifiedAttribute,
 )
 from podkowa.core.personal_data import PersonalDataHandler, register
 
@@ -25,7 +27,8 @@ RETENTION = _(
     "When an erasure request is carried out, the account is anonymised: the e-mail address, "
     "names and password are removed and the account can no longer be used; the contact "
     "details in resident profiles are deleted; API tokens and consents are withdrawn; "
-    "second-factor devices are removed. The account then no longer exists in any town "
+    "second-factor devices are removed; the names and date of birth confirmed through "
+    "login.gov.pl are deleted. The account then no longer exists in any town "
     "served by this installation. Kept: the verification ledger (the keyed PESEL hash, "
     "when and how verification was done), because the town must go on refusing a second "
     "account for the same person; the consent register (which wording was agreed and "
@@ -91,6 +94,23 @@ def export(*, gmina, user) -> dict:
             }
             for e in events
         ],
+        "verified_attributes": [
+            {
+                "attribute": a.get_kind_display(),
+                "value": a.value,
+                "vouched_for_by": a.get_source_display(),
+                "when": _when(a.verified_at),
+            }
+            for a in VerifiedAttribute.objects.filter(user=user).order_by("kind")
+        ],
+        "identity_conflicts": [
+            {
+                "kind": c.get_kind_display(),
+                "status": c.get_status_display(),
+                "when": _when(c.created_at),
+            }
+            for c in IdentityConflict.objects.filter(gmina=gmina, user=user)
+        ],
         "api_tokens": [
             {
                 "name": t.name,
@@ -129,6 +149,8 @@ def shred(*, gmina, user) -> None:
         # What the desk wrote about the document shown may include its number; the ledger
         # needs only the hash, the method and the date.
         VerificationEvent.objects.filter(user=user).exclude(document="").update(document="")
+        VerifiedAttribute.objects.filter(user=user).delete()
+        IdentityConflict.objects.filter(user=user).update(resolution_note="")
         _forget_in_admin_history(user)
     for device in devices_for_user(user, confirmed=None):
         device.delete()

@@ -57,7 +57,7 @@ def test_the_session_keeps_the_request_id_for_in_response_to(client, gmina, node
 
 
 def test_an_altered_authn_request_is_refused_by_the_node(client, gmina, node):
-    page, request = _sent_request(client)
+    _page, request = _sent_request(client)
     request.set("AssertionConsumerServiceURL", "https://evil.example/acs")
     answer = post_to(node.base_url + "/login/SingleSignOnService",
                      {"SAMLRequest": base64.b64encode(etree.tostring(request)).decode()})

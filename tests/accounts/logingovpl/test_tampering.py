@@ -23,9 +23,10 @@ REQUEST_ID = "ID-the-request-in-the-session"
 def resolve(gmina, node, node_key, sp_encryption):
     """resolve(spoil=…, tamper=…, …): run the service against a node answering as told."""
 
-    def run(*, spoil=Spoil(), tamper=None, artifact=None, request_id=REQUEST_ID, now=None,
+    def run(*, spoil=None, tamper=None, artifact=None, request_id=REQUEST_ID, now=None,
             response=None, answer_to=REQUEST_ID):
         issuer = NodeIssuer(entity_id=node.entity_id, credentials=node_key)
+        spoil = spoil or Spoil()
 
         def transport(url, body, timeout):
             assert url == node.base_url + "/login-services/idpArtifactResolutionService"
