@@ -24,12 +24,15 @@ from podkowa.accounts.models import (
     ConsentText,
     Department,
     ErasureRequest,
+    ExternalLoginRefusal,
+    IdentityConflict,
     Official,
     OfficialRole,
     PersonIdentity,
     ResidentProfile,
     User,
     VerificationEvent,
+    VerifiedAttribute,
 )
 from podkowa.accounts.services.officials import official_staff_sync
 from podkowa.accounts.services.verification import resident_verify_at_desk
@@ -104,15 +107,25 @@ class ResidentProfileAdmin(AuditedPersonalDataAdmin, RulesModelAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name", "street"]
     list_select_related = ["user"]
     fields = ["user", "email", "phone", "street", "postal_code", "city", "notify_by_email",
-              "notify_by_sms", "verification_level", "verification_history",
-              "created_at"]
-    readonly_fields = ["user", "email", "verification_level", "verification_history",
-                       "created_at"]
+              "notify_by_sms", "verification_level", "verified_attributes",
+              "verification_history", "created_at"]
+    readonly_fields = ["user", "email", "verification_level", "verified_attributes",
+                       "verification_history", "created_at"]
     change_form_template = "admin/accounts/residentprofile/change_form.html"
 
     @admin.display(description=gettext_lazy("e-mail"), ordering="user__email")
     def email(self, obj):
         return obj.user.email
+
+    @admin.display(description=gettext_lazy("confirmed by a trusted source"))
+    def verified_attributes(self, obj):
+        attributes = VerifiedAttribute.objects.filter(user=obj.user).order_by("kind")
+        if not attributes:
+            return _("none yet")
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", "<li>{}: {} ({})</li>",
+            ((a.get_kind_display(), a.value, a.get_source_display()) for a in attributes),
+        ))
 
     @admin.display(description=gettext_lazy("verifications"))
     def verification_history(self, obj):
@@ -320,6 +333,58 @@ class PersonIdentityAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesMod
         if request.user.is_superuser:
             return queryset
         return queryset.filter(user__resident_profiles__gmina=request.gmina).distinct()
+
+
+@admin.register(IdentityConflict)
+class IdentityConflictAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesModelAdmin):
+    """Two accounts claiming one person, found by the services when they refused the second."""
+
+    list_display = ["created_at", "kind", "user_email", "holder_email", "method", "status"]
+    list_filter = ["status", "kind", "method"]
+    search_fields = ["user__email", "holder__email", "user__last_name"]
+    list_select_related = ["user", "holder", "resolved_by"]
+    fields = ["created_at", "kind", "user", "holder", "method", "status", "resolved_by",
+              "resolved_at", "resolution_note"]
+    readonly_fields = fields
+    actions = ["resolve"]
+
+    @admin.display(description=gettext_lazy("account that tried"), ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=gettext_lazy("account already verified as the person"),
+                   ordering="holder__email")
+    def holder_email(self, obj):
+        return obj.holder.email if obj.holder else "—"
+
+    def has_resolve_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("accounts.resolve_identityconflict", obj)
+
+    @admin.action(description=gettext_lazy("Mark the selected conflicts as resolved"),
+                  permissions=["resolve"])
+    def resolve(self, request, queryset):
+        from podkowa.accounts.services.login_gov import identity_conflict_resolve
+
+        done = 0
+        for conflict in queryset.filter(status=IdentityConflict.Status.OPEN):
+            identity_conflict_resolve(gmina=request.gmina, conflict_id=conflict.pk,
+                                      official=request.user,
+                                      note=_("Resolved in the administration."))
+            done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d conflict resolved.", "%(count)d conflicts resolved.", done)
+            % {"count": done},
+            messages.SUCCESS if done else messages.WARNING,
+        )
+
+
+@admin.register(ExternalLoginRefusal)
+class ExternalLoginRefusalAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["at", "code", "message", "detail"]
+    list_filter = ["code"]
+    fields = ["at", "code", "message", "detail"]
+    readonly_fields = fields
 
 
 # --- tokens and erasure ---------------------------------------------------------------------

@@ -104,6 +104,10 @@ rules.add_perm("accounts.view_consent", is_resident_desk)
 rules.add_perm("accounts.view_verificationevent", is_resident_desk)
 rules.add_perm("accounts.view_personidentity", is_gmina_admin)
 
+rules.add_perm("accounts.view_identityconflict", is_resident_desk)
+rules.add_perm("accounts.resolve_identityconflict", is_resident_desk)
+rules.add_perm("accounts.view_externalloginrefusal", is_resident_desk)
+
 rules.add_perm("accounts.view_apitoken", is_gmina_admin)
 rules.add_perm("accounts.revoke_apitoken", is_gmina_admin | is_owner)
 

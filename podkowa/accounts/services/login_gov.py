@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -331,6 +331,10 @@ def login_gov_account_create(
 
 @transaction.atomic
 def identity_conflict_resolve(*, gmina: Gmina, conflict_id: int, official, note: str):
+    from podkowa.accounts.rules import can_verify_at_desk
+
+    if not can_verify_at_desk.test(official, gmina):
+        raise PermissionDenied(_("Only the resident desk may resolve identity conflicts."))
     conflict = IdentityConflict.objects.select_for_update().get(gmina=gmina, pk=conflict_id)
     if conflict.status == IdentityConflict.Status.OPEN:
         conflict.status = IdentityConflict.Status.RESOLVED
