@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import contextlib
 
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
@@ -13,10 +14,8 @@ def _texts(value) -> list[str]:
     if isinstance(value, bytes | memoryview):
         raw = bytes(value)
         out = [raw.decode("utf-8", "replace")]
-        try:
+        with contextlib.suppress(binascii.Error, ValueError):
             out.append(base64.b64decode(raw, validate=False).decode("utf-8", "replace"))
-        except (binascii.Error, ValueError):
-            pass
         return out
     return [str(value)]
 
