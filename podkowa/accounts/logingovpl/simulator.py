@@ -404,6 +404,9 @@ class LoginGovSimulator:
             f'<form method="post" action="{html.escape(destination)}" data-autosubmit>'
             f'<input type="hidden" name="SAMLResponse" '
             f'value="{base64.b64encode(answer).decode()}">'
+            + (f'<input type="hidden" name="RelayState" '
+               f'value="{html.escape(form["RelayState"])}">' if form.get("RelayState") else "")
+            +
             '<p><button type="submit">Wróć do serwisu</button></p></form>'
             '<script src="/static/autosubmit.js"></script>'
         )

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,6 +35,7 @@ from podkowa.accounts.services.login_gov import (
     login_gov_account_create,
     login_gov_artifact_resolve,
     login_gov_link,
+    login_gov_logout_confirm,
     login_gov_refusal_record,
     login_gov_sign_in,
 )
@@ -44,7 +46,8 @@ PENDING = "logingov_request"  # the AuthnRequest in flight
 PERSON = "logingov_person"  # verified, waiting for the e-mail step
 LINK_EMAIL = "logingov_link_email"
 NODE_SESSION = "logingov_session"  # for the logout at the node
-LOGOUT_REQUEST = "logingov_logout_request"
+LOGOUT_SALT = "podkowa.logingovpl.logout"
+LOGOUT_MAX_AGE = 15 * 60
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -253,9 +256,11 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         entity_id=config.entity_id, destination=config.slo_url, name_id=name_id,
         session_index=node_session.get("session_index", ""), credentials=config.signing,
     )
-    request.session[LOGOUT_REQUEST] = message.id
+    # The node's answer comes back by a cross-site POST, which carries no session cookie: the
+    # request id travels signed in the RelayState instead.
+    relay_state = signing.dumps(message.id, salt=LOGOUT_SALT)
     return _post_to_node(
-        request, action=config.slo_url, message=message.b64,
+        request, action=config.slo_url, message=message.b64, relay_state=relay_state,
         heading=_("Logging out of login.gov.pl"),
         explanation=_("You are logged out here; now login.gov.pl ends its session too."),
         button=_("Log out of login.gov.pl"),
@@ -267,17 +272,21 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def logout_return(request: HttpRequest) -> HttpResponse:
     encoded = request.POST.get("SAMLResponse") or request.GET.get("SAMLResponse") or ""
-    request_id = request.session.pop(LOGOUT_REQUEST, "")
+    relay_state = request.POST.get("RelayState") or request.GET.get("RelayState") or ""
+    try:
+        request_id = signing.loads(relay_state, salt=LOGOUT_SALT, max_age=LOGOUT_MAX_AGE)
+    except signing.BadSignature:
+        request_id = ""
     confirmed = False
     if encoded and is_enabled():
         try:
-            config = node_config()
-            saml.read_logout_response(
-                base64.b64decode(encoded), request_id=request_id,
-                node_entity_id=config.node_entity_id, certificates=config.node_certificates,
-            )
+            xml = base64.b64decode(encoded, validate=True)
+        except ValueError:
+            xml = b""
+        try:
+            login_gov_logout_confirm(gmina=request.gmina, xml=xml,
+                                     request_id=str(request_id))
             confirmed = True
-        except (LoginGovError, ValueError) as error:
-            if isinstance(error, LoginGovError):
-                login_gov_refusal_record(gmina=request.gmina, error=error)
+        except LoginGovError:
+            pass  # recorded by the service; the local session has ended anyway
     return render(request, "accounts/logingov/logged_out.html", {"node_confirmed": confirmed})

@@ -186,6 +186,20 @@ def login_gov_artifact_resolve(
         raise
 
 
+def login_gov_logout_confirm(*, gmina: Gmina, xml: bytes, request_id: str) -> None:
+    """Check the node's LogoutResponse to our LogoutRequest ``request_id`` (once only)."""
+    try:
+        config = node_config()
+        saml.read_logout_response(xml, request_id=request_id,
+                                  node_entity_id=config.node_entity_id,
+                                  certificates=config.node_certificates)
+        _use_once(kind=SamlOneTimeUse.Kind.REQUEST, value=request_id,
+                  expires_at=timezone.now() + REQUEST_GUARD)
+    except LoginGovError as error:
+        login_gov_refusal_record(gmina=gmina, error=error)
+        raise
+
+
 def saml_one_time_use_purge(*, now: dt.datetime | None = None) -> int:
     """Forget guards whose message could no longer be accepted anyway."""
     deleted, _rows = SamlOneTimeUse.objects.filter(expires_at__lt=now or timezone.now()).delete()

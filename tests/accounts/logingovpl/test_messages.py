@@ -94,18 +94,29 @@ def test_logout_ends_the_session_here_and_at_the_node(client, gmina, node):
     logout_request = etree.fromstring(base64.b64decode(
         re.search(r'name="SAMLRequest" value="([^"]+)"', text)[1]))
     assert logout_request.tag == saml.q(saml.SAMLP, "LogoutRequest")
-    at_node = post_to(action, {"SAMLRequest": re.search(
-        r'name="SAMLRequest" value="([^"]+)"', text)[1]}, node_cookie)
+    at_node = post_to(action, {
+        "SAMLRequest": re.search(r'name="SAMLRequest" value="([^"]+)"', text)[1],
+        "RelayState": html.unescape(re.search(r'name="RelayState" value="([^"]+)"', text)[1]),
+    }, node_cookie)
     assert at_node.status == 200
     assert "Nie jesteś zalogowany" in _node_status(node, node_cookie)
-    back = re.search(r'name="SAMLResponse" value="([^"]+)"', at_node.text)[1]
-    returned = client.post(reverse("accounts:logingov_logout_return"), {"SAMLResponse": back})
+    back = {"SAMLResponse": re.search(r'name="SAMLResponse" value="([^"]+)"', at_node.text)[1],
+            "RelayState": html.unescape(
+                re.search(r'name="RelayState" value="([^"]+)"', at_node.text)[1])}
+    # The node posts from another site: no session cookie comes with it.
+    client.cookies.clear()
+    returned = client.post(reverse("accounts:logingov_logout_return"), back)
     assert returned.context["node_confirmed"] is True
     assert not ExternalLoginRefusal.objects.exists()
-    # The same answer again belongs to no logout in flight.
-    again = client.post(reverse("accounts:logingov_logout_return"), {"SAMLResponse": back})
+    # The same answer again: already used.
+    again = client.post(reverse("accounts:logingov_logout_return"), back)
     assert again.context["node_confirmed"] is False
-    assert ExternalLoginRefusal.objects.get().code == "in_response_to"
+    assert ExternalLoginRefusal.objects.get().code == "replay"
+    # Without the RelayState it answers no logout started here.
+    stray = client.post(reverse("accounts:logingov_logout_return"),
+                        {"SAMLResponse": back["SAMLResponse"]})
+    assert stray.context["node_confirmed"] is False
+    assert ExternalLoginRefusal.objects.filter(code="in_response_to").exists()
 
 
 def _node_status(node, cookie: str) -> str:
