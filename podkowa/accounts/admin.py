@@ -29,6 +29,9 @@ from podkowa.accounts.models import (
     Official,
     OfficialRole,
     PersonIdentity,
+    ResidencyDeclaration,
+    ResidencyPolicy,
+    ResidencyRegisterEntry,
     ResidentProfile,
     User,
     VerificationEvent,
@@ -385,6 +388,92 @@ class ExternalLoginRefusalAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
     list_filter = ["code"]
     fields = ["at", "code", "message", "detail"]
     readonly_fields = fields
+
+
+# --- residence ----------------------------------------------------------------------------
+
+
+@admin.register(ResidencyPolicy)
+class ResidencyPolicyAdmin(TenantAdminMixin, RulesModelAdmin):
+    list_display = ["mode"]
+    fields = ["mode"]
+
+
+@admin.register(ResidencyDeclaration)
+class ResidencyDeclarationAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["declared_at", "user", "street", "city", "since", "status", "confirmed_by"]
+    list_filter = ["status", "confirmed_by"]
+    search_fields = ["user__email", "user__last_name", "street"]
+    list_select_related = ["user"]
+    fields = ["user", "street", "postal_code", "city", "since", "declared_at", "status",
+              "confirmed_by", "confirmed_at", "official"]
+    readonly_fields = fields
+    actions = ["confirm"]
+
+    def has_confirm_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("accounts.confirm_residencydeclaration", obj)
+
+    @admin.action(description=gettext_lazy("Confirm the selected declarations (seen at the "
+                                            "desk)"), permissions=["confirm"])
+    def confirm(self, request, queryset):
+        from podkowa.accounts.services.residency import residency_confirm_at_desk
+
+        done = 0
+        for declaration in queryset:
+            try:
+                residency_confirm_at_desk(gmina=request.gmina, official=request.user,
+                                          declaration_id=declaration.pk)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(request, _("%(person)s: %(error)s") % {
+                    "person": declaration.user, "error": " ".join(_messages_of(error))},
+                    messages.ERROR)
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d declaration confirmed.", "%(count)d declarations confirmed.",
+                     done) % {"count": done},
+            messages.SUCCESS if done else messages.WARNING,
+        )
+
+
+class RegisterImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Register file (CSV)"))
+
+
+@admin.register(ResidencyRegisterEntry)
+class ResidencyRegisterEntryAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["__str__", "imported_at"]
+    fields = ["imported_at"]
+    readonly_fields = fields
+
+    def get_urls(self):
+        view = path("import/", self.admin_site.admin_view(self.import_view),
+                    name="accounts_residencyregisterentry_import")
+        return [view, *super().get_urls()]
+
+    def import_view(self, request):
+        from podkowa.accounts.services.residency import residency_register_import
+
+        if not request.user.has_perm("accounts.import_residencyregisterentry"):
+            raise PermissionDenied
+        form = RegisterImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                count = residency_register_import(gmina=request.gmina, official=request.user,
+                                                  data=form.cleaned_data["file"].read())
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, ngettext(
+                    "%(count)d person in the register.", "%(count)d people in the register.",
+                    count) % {"count": count}, messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:accounts_residencyregisterentry_changelist"))
+        return TemplateResponse(request, "admin/accounts/residencyregisterentry/import.html", {
+            **self.admin_site.each_context(request), "title": _("Import the register"),
+            "opts": self.opts, "form": form,
+        })
 
 
 # --- tokens and erasure ---------------------------------------------------------------------

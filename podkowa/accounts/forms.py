@@ -228,3 +228,14 @@ class LoginGovLinkForm(forms.Form):
         label=_("Password of the existing account"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class ResidencyDeclarationForm(forms.Form):
+    street = forms.CharField(label=_("Street and number"), max_length=200,
+                             widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
+    postal_code = forms.CharField(label=_("Postal code"), max_length=6,
+                                  widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
+    city = forms.CharField(label=_("Town"), max_length=100,
+                           widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
+    since = forms.DateField(label=_("Living here since"),
+                            widget=forms.DateInput(attrs={"type": "date"}))

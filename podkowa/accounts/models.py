@@ -213,6 +213,8 @@ class VerificationEvent(TenantModel):
         EMAIL = "email", _("e-mail confirmation")
         DESK = "desk", _("at the office desk")
         LOGIN_GOV = "login_gov", _("login.gov.pl")
+        REGISTER = "register", _("matched against the town's register")
+        DECLARATION = "declaration", _("residence declared")
 
     class Outcome(models.TextChoices):
         GRANTED = "granted", _("granted")
@@ -400,6 +402,8 @@ class IdentityConflict(TenantModel):
     class Kind(models.TextChoices):
         DUPLICATE_IDENTITY = "duplicate_identity", _("two accounts claim one person")
         OTHER_PERSON = "other_person", _("the account is verified as another person")
+        REGISTER_MISMATCH = "register_mismatch", _(
+            "the declared address contradicts the imported register")
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")
@@ -485,3 +489,84 @@ class SamlOneTimeUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.digest[:12]}…"
+
+
+class ResidencyPolicy(TenantModel):
+    """How this town confirms that a person lives here (one row per town; desk if none)."""
+
+    class Mode(models.TextChoices):
+        DESK = "desk", _("an official confirms at the desk")
+        REGISTER = "register", _("matched against the register the office imports")
+        DECLARATION = "declaration", _("the declaration alone is enough")
+
+    mode = models.CharField(_("confirmation"), max_length=20, choices=Mode.choices,
+                            default=Mode.DESK)
+
+    class Meta:
+        verbose_name = _("residency policy")
+        verbose_name_plural = _("residency policy")
+        constraints = [models.UniqueConstraint(fields=["gmina"], name="one_residency_policy")]
+
+    def __str__(self) -> str:
+        return self.get_mode_display()
+
+
+class ResidencyDeclaration(TenantModel):
+    """A person's statement that they live in the town (KC art. 25), and how it was confirmed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        CONFLICT = "conflict", _("contradicts the register")
+        WITHDRAWN = "withdrawn", _("replaced by a newer declaration")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="residency_declarations"
+    )
+    street = models.CharField(_("street and number"), max_length=200)
+    postal_code = models.CharField(_("postal code"), max_length=6)
+    city = models.CharField(_("city"), max_length=100)
+    since = models.DateField(_("living here since"))
+    declared_at = models.DateTimeField(_("declared"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    confirmed_by = models.CharField(_("confirmed by"), max_length=20,
+                                    choices=ResidencyPolicy.Mode.choices, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("confirmed by official"),
+    )
+
+    class Meta:
+        verbose_name = _("residency declaration")
+        verbose_name_plural = _("residency declarations")
+        ordering = ["-declared_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gmina", "user"], condition=~Q(status="withdrawn"),
+                name="one_live_residency_declaration",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.street}, {self.city}"
+
+
+class ResidencyRegisterEntry(TenantModel):
+    """One row of the register the office imported (resident cards, meldunek extract), kept
+    only as keyed hashes: of the PESEL and of the normalised address."""
+
+    pesel_hmac = models.CharField(max_length=64)
+    address_hmac = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("register entry")
+        verbose_name_plural = _("imported register")
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "pesel_hmac"], name="register_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.pesel_hmac[:12] + "…"

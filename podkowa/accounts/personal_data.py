@@ -17,6 +17,7 @@ from podkowa.accounts.models import (
     Consent,
     ErasureRequest,
     IdentityConflict,
+    ResidencyDeclaration,
     ResidentProfile,
     VerificationEvent,
     VerifiedAttribute,
@@ -28,7 +29,8 @@ RETENTION = _(
     "names and password are removed and the account can no longer be used; the contact "
     "details in resident profiles are deleted; API tokens and consents are withdrawn; "
     "second-factor devices are removed; the names and date of birth confirmed through "
-    "login.gov.pl are deleted. The account then no longer exists in any town "
+    "login.gov.pl and the declarations of residence are deleted. The account then no "
+    "longer exists in any town "
     "served by this installation. Kept: the verification ledger (the keyed PESEL hash, "
     "when and how verification was done), because the town must go on refusing a second "
     "account for the same person; the consent register (which wording was agreed and "
@@ -103,6 +105,15 @@ def export(*, gmina, user) -> dict:
             }
             for a in VerifiedAttribute.objects.filter(user=user).order_by("kind")
         ],
+        "residency_declarations": [
+            {
+                "street": d.street, "postal_code": d.postal_code, "city": d.city,
+                "since": d.since.isoformat(), "declared": _when(d.declared_at),
+                "status": d.get_status_display(),
+                "confirmed_by": d.get_confirmed_by_display() if d.confirmed_by else "",
+            }
+            for d in ResidencyDeclaration.objects.filter(gmina=gmina, user=user)
+        ],
         "identity_conflicts": [
             {
                 "kind": c.get_kind_display(),
@@ -150,6 +161,7 @@ def shred(*, gmina, user) -> None:
         # needs only the hash, the method and the date.
         VerificationEvent.objects.filter(user=user).exclude(document="").update(document="")
         VerifiedAttribute.objects.filter(user=user).delete()
+        ResidencyDeclaration.objects.filter(user=user).delete()
         IdentityConflict.objects.filter(user=user).update(resolution_note="")
         _forget_in_admin_history(user)
     for device in devices_for_user(user, confirmed=None):

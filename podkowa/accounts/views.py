@@ -420,3 +420,33 @@ def api_token_revoke_view(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("The token has been revoked; the app using it is logged out."))
     return redirect("accounts:api_tokens")
+
+
+# --- residence ----------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def residency(request: HttpRequest) -> HttpResponse:
+    from podkowa.accounts.selectors.profile import residency_declaration_for
+    from podkowa.accounts.services.residency import residency_declare, residency_mode
+
+    form = forms.ResidencyDeclarationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            declaration = residency_declare(gmina=request.gmina, user=request.user,
+                                            **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Your declaration is recorded: %(status)s.")
+                             % {"status": declaration.get_status_display()})
+            return redirect("accounts:residency")
+    return render(request, "accounts/residency.html", {
+        "form": form,
+        "declaration": residency_declaration_for(gmina=request.gmina, user=request.user),
+        "mode": residency_mode(gmina=request.gmina),
+        "level": verification_level_for(gmina=request.gmina, user=request.user),
+        "identity_verified": VerificationLevel.IDENTITY_VERIFIED,
+    }, status=400 if form.errors else 200)

@@ -2,7 +2,13 @@
 
 from django.utils import timezone
 
-from podkowa.accounts.models import ErasureRequest, ResidentProfile, VerificationLevel
+from podkowa.accounts.models import (
+    ErasureRequest,
+    ResidencyDeclaration,
+    ResidentProfile,
+    VerificationLevel,
+    VerifiedAttribute,
+)
 from podkowa.core import personal_data
 from podkowa.core.models import Gmina
 
@@ -45,6 +51,10 @@ def pending_erasure_request(*, gmina: Gmina, user) -> ErasureRequest | None:
 
 def verified_attributes_for(*, user) -> list:
     """What a trusted source vouched for about the person (name, date of birth…)."""
-    from podkowa.accounts.models import VerifiedAttribute
-
     return list(VerifiedAttribute.objects.filter(user=user).order_by("kind"))
+
+
+def residency_declaration_for(*, gmina: Gmina, user):
+    """The person's current (not replaced) declaration of residence in this town."""
+    return (ResidencyDeclaration.objects.filter(gmina=gmina, user=user)
+            .exclude(status=ResidencyDeclaration.Status.WITHDRAWN).first())
