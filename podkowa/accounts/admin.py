@@ -103,6 +103,13 @@ class DeskVerificationForm(forms.Form):
     )
 
 
+class ResidentCardForm(forms.Form):
+    number = forms.CharField(
+        label=gettext_lazy("Card number"), max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 @admin.register(ResidentProfile)
 class ResidentProfileAdmin(AuditedPersonalDataAdmin, RulesModelAdmin):
     list_display = ["user", "email", "verification_level", "city", "created_at"]
@@ -168,7 +175,45 @@ class ResidentProfileAdmin(AuditedPersonalDataAdmin, RulesModelAdmin):
             self.admin_site.admin_view(self.verify_view),
             name="accounts_residentprofile_verify",
         )
-        return [verify, *urls]
+        card = path(
+            "<path:object_id>/resident-card/",
+            self.admin_site.admin_view(self.resident_card_view),
+            name="accounts_residentprofile_resident_card",
+        )
+        return [verify, card, *urls]
+
+    def resident_card_view(self, request, object_id):
+        """The desk records the number of the resident card it issued."""
+        from podkowa.accounts.services.residency import resident_card_record
+
+        profile = self.get_object(request, unquote(object_id))
+        if profile is None:
+            raise Http404
+        if not self.has_verify_permission(request, profile):
+            raise PermissionDenied
+        form = ResidentCardForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                resident_card_record(gmina=request.gmina, official=request.user,
+                                     user=profile.user, number=form.cleaned_data["number"])
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.error_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, error)
+            else:
+                self.message_user(request, _("The resident card of %(person)s is recorded.")
+                                  % {"person": profile.user}, messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:accounts_residentprofile_change", args=[profile.pk]))
+        else:
+            self.render_audit(request, profile)
+        return TemplateResponse(request, "admin/accounts/residentprofile/resident_card.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Resident card: %(person)s") % {"person": profile.user},
+            "opts": self.opts, "original": profile, "form": form, "has_view_permission": True,
+        })
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
@@ -443,6 +488,7 @@ class RegisterImportForm(forms.Form):
 
 @admin.register(ResidencyRegisterEntry)
 class ResidencyRegisterEntryAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
+    change_list_template = "admin/accounts/residencyregisterentry/change_list.html"
     list_display = ["__str__", "imported_at"]
     fields = ["imported_at"]
     readonly_fields = fields

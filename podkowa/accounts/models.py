@@ -370,6 +370,7 @@ class VerifiedAttribute(models.Model):
         GIVEN_NAME = "given_name", _("given name")
         FAMILY_NAME = "family_name", _("family name")
         DATE_OF_BIRTH = "date_of_birth", _("date of birth")
+        RESIDENT_CARD = "resident_card", _("resident card (Karta Mieszkańca) number")
 
     class Source(models.TextChoices):
         LOGIN_GOV = "login_gov", _("login.gov.pl")

@@ -216,3 +216,26 @@ def test_the_desk_imports_the_register_and_confirms_in_the_administration(client
                 {"action": "confirm", "_selected_action": [declaration.pk]})
     declaration.refresh_from_db()
     assert declaration.status == ResidencyDeclaration.Status.CONFIRMED
+
+
+def test_the_desk_records_a_resident_card_for_a_verified_resident(client, gmina, desk):
+    from podkowa.accounts.models import VerifiedAttribute
+
+    user = _verified(gmina)
+    profile = ResidentProfile.objects.get(user=user)
+    sign_in_with_second_factor(client, desk)
+    url = reverse("admin:accounts_residentprofile_resident_card", args=[profile.pk])
+    # Not a resident yet (identity only): refused, nothing recorded.
+    assert client.post(url, {"number": "KM-2026/0042"}).status_code == 200
+    assert not VerifiedAttribute.objects.filter(kind="resident_card").exists()
+
+    residency_confirm_at_desk(gmina=gmina, official=desk,
+                              declaration_id=_declare(gmina, user).pk)
+    response = client.post(url, {"number": "km-2026/0042"})
+
+    assert response.status_code == 302
+    card = VerifiedAttribute.objects.get(user=user, kind="resident_card")
+    assert (card.value, card.source) == ("KM-2026/0042", "desk")
+    panel_client = client.__class__()
+    panel_client.force_login(user)
+    assert "KM-2026/0042" in panel_client.get(reverse("accounts:panel")).content.decode()

@@ -191,3 +191,29 @@ def residency_register_import(*, gmina: Gmina, official, data: bytes) -> int:
                 gmina=gmina, status=ResidencyDeclaration.Status.PENDING).select_related("user"):
             _match(gmina=gmina, declaration=declaration)
     return len(entries)
+
+
+RESIDENT_CARD = re.compile(r"^[A-Z0-9/-]{3,30}$")
+
+
+@transaction.atomic
+def resident_card_record(*, gmina: Gmina, official, user, number: str):
+    """The office issued a resident card: its number becomes a verified attribute."""
+    from podkowa.accounts.models import VerifiedAttribute
+
+    if not can_verify_at_desk.test(official, gmina):
+        raise PermissionDenied(_("Only the resident desk may record resident cards."))
+    number = "".join(number.split()).upper()
+    if not RESIDENT_CARD.match(number):
+        raise ValidationError({"number": _(
+            "A card number has 3 to 30 letters, digits, dashes or slashes.")})
+    if not ResidentProfile.objects.filter(
+            gmina=gmina, user=user,
+            verification_level__gte=VerificationLevel.VERIFIED_RESIDENT).exists():
+        raise ValidationError(_("A resident card is issued to a verified resident only."))
+    attribute, _created = VerifiedAttribute.objects.update_or_create(
+        user=user, kind=VerifiedAttribute.Kind.RESIDENT_CARD,
+        defaults={"value": number, "source": VerifiedAttribute.Source.DESK,
+                  "verified_at": timezone.now()},
+    )
+    return attribute
