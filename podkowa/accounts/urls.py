@@ -11,8 +11,7 @@ urlpatterns = [
     path("potwierdz/<str:token>/", views.email_confirm_view, name="email_confirm"),
     path("potwierdz-ponownie/", views.email_confirmation_resend_view, name="email_resend"),
     path("logowanie/", views.login_view, name="login"),
-    # Ends a login.gov.pl session at the node as well, when the login began there.
-    path("wyloguj/", logingov.logout_view, name="logout"),
+    path("wyloguj/", views.logout_view, name="logout"),
     path("login-gov/", logingov.start, name="logingov_start"),
     path("login-gov/acs/", logingov.acs, name="logingov_acs"),
     path("login-gov/email/", logingov.email_step, name="logingov_email"),

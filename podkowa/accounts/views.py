@@ -23,6 +23,7 @@ from django_otp import login as otp_login
 
 from podkowa.accounts import forms
 from podkowa.accounts.login_throttle import login_attempt_allowed, login_lock_clear
+from podkowa.accounts.logingovpl import views as logingov_views
 from podkowa.accounts.models import ApiToken, Channel, VerificationLevel
 from podkowa.accounts.selectors.consents import consent_history, current_consents
 from podkowa.accounts.selectors.profile import (
@@ -184,6 +185,8 @@ def _logingov_offer() -> dict:
 
 
 login_view = LoginView.as_view()
+# Ends a login.gov.pl session at the node too, when the login began there.
+logout_view = logingov_views.logout_view
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None, *args, **kwargs):
