@@ -408,6 +408,10 @@ def read_assertion(assertion: etree._Element, exp: Expectations) -> NodeIdentity
     if assertion.tag != q(SAML, "Assertion"):
         raise LoginGovError("malformed", _("The answer of login.gov.pl is damaged."),
                             detail="the decrypted element is not an Assertion")
+    if not assertion.get("ID"):
+        # Without an id the assertion could not be refused when it comes a second time.
+        raise LoginGovError("malformed", _("The answer of login.gov.pl is damaged."),
+                            detail="the assertion has no ID")
     _issuer(assertion, exp.node_entity_id, "Assertion")
     # The envelope is signed; a signature on the assertion itself must hold as well.
     verify_signed(assertion, exp.certificates, what="Assertion", required=False)

@@ -180,6 +180,8 @@ def login_gov_artifact_resolve(
                   expires_at=identity.not_on_or_after + ARTIFACT_GUARD)
         _use_once(kind=SamlOneTimeUse.Kind.REQUEST, value=request_id,
                   expires_at=now + REQUEST_GUARD)
+        # Guards outlive what they guard by a margin; older ones can only take space.
+        saml_one_time_use_purge(now=now)
         return person_from_identity(identity)
     except LoginGovError as error:
         login_gov_refusal_record(gmina=gmina, error=error)

@@ -155,3 +155,13 @@ def test_damaged_artifact(resolve):
 
 def test_damaged_xml(resolve):
     _refused(resolve, "malformed", tamper=lambda xml: xml[:200])
+
+
+def test_guards_past_their_time_are_forgotten(resolve):
+    from podkowa.accounts.models import SamlOneTimeUse
+
+    SamlOneTimeUse.objects.create(kind="artifact", digest="0" * 64,
+                                  expires_at=timezone.now() - dt.timedelta(days=1))
+    resolve()
+    assert not SamlOneTimeUse.objects.filter(digest="0" * 64).exists()
+    assert SamlOneTimeUse.objects.count() == 3  # this login's artifact, assertion, request
