@@ -41,6 +41,7 @@ class Command(BaseCommand):
         simulator.start()
         self.stdout.write(f"login.gov.pl simulator on {simulator.base_url} "
                           f"(entity id {simulator.entity_id})")
+        self.stdout.flush()  # the banner says "listening" to whoever waits on the pipe
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
