@@ -29,6 +29,7 @@ from podkowa.accounts.models import (
     Official,
     OfficialRole,
     PersonIdentity,
+    Representation,
     ResidencyDeclaration,
     ResidencyPolicy,
     ResidencyRegisterEntry,
@@ -477,6 +478,48 @@ class ResidencyDeclarationAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, Ru
         self.message_user(
             request,
             ngettext("%(count)d declaration confirmed.", "%(count)d declarations confirmed.",
+                     done) % {"count": done},
+            messages.SUCCESS if done else messages.WARNING,
+        )
+
+
+@admin.register(Representation)
+class RepresentationAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["requested_at", "representative", "kind", "name", "nip", "document",
+                    "status"]
+    list_filter = ["status", "kind"]
+    search_fields = ["representative__email", "name", "nip"]
+    list_select_related = ["representative"]
+    fields = ["representative", "kind", "name", "nip", "document", "status", "requested_at",
+              "confirmed_by", "confirmed_at"]
+    readonly_fields = fields
+    actions = ["confirm"]
+
+    def audit_subject(self, obj):
+        return obj.representative
+
+    def has_confirm_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("accounts.confirm_representation", obj)
+
+    @admin.action(description=gettext_lazy("Confirm the selected authorisations (document "
+                                            "seen)"), permissions=["confirm"])
+    def confirm(self, request, queryset):
+        from podkowa.accounts.services.representation import representation_confirm
+
+        done = 0
+        for representation in queryset:
+            try:
+                representation_confirm(gmina=request.gmina, official=request.user,
+                                       representation_id=representation.pk)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(request, _("%(person)s: %(error)s") % {
+                    "person": representation.name, "error": " ".join(_messages_of(error))},
+                    messages.ERROR)
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d authorisation confirmed.", "%(count)d authorisations confirmed.",
                      done) % {"count": done},
             messages.SUCCESS if done else messages.WARNING,
         )

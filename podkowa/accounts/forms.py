@@ -239,3 +239,15 @@ class ResidencyDeclarationForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
     since = forms.DateField(label=_("Living here since"),
                             widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RepresentationRequestForm(forms.Form):
+    kind = forms.ChoiceField(label=_("I act for"), widget=forms.RadioSelect, choices=[
+        ("firm", _("a firm (NIP)")), ("person", _("another person"))])
+    name = forms.CharField(label=_("Name of the firm or the person"), max_length=200)
+    identifier = forms.CharField(label=_("NIP of the firm or PESEL of the person"),
+                                 max_length=20,
+                                 widget=forms.TextInput(attrs={"inputmode": "numeric",
+                                                               "autocomplete": "off"}))
+    document = forms.CharField(label=_("Authorisation document"), max_length=200,
+                               help_text=_("Bring it to the office; it is confirmed there."))

@@ -571,3 +571,50 @@ class ResidencyRegisterEntry(TenantModel):
 
     def __str__(self) -> str:
         return self.pesel_hmac[:12] + "…"
+
+
+class Representation(TenantModel):
+    """A resident's authorisation to act for a firm (by NIP) or for another person, valid
+    once an official has seen the authorisation document."""
+
+    class Kind(models.TextChoices):
+        FIRM = "firm", _("a firm (NIP)")
+        PERSON = "person", _("another person")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the office")
+        CONFIRMED = "confirmed", _("confirmed")
+        REVOKED = "revoked", _("revoked")
+
+    representative = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="representations",
+        verbose_name=_("representative"),
+    )
+    kind = models.CharField(_("acts for"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name of the represented party"), max_length=200)
+    nip = models.CharField(_("NIP"), max_length=10, blank=True)
+    # A represented person is known by the keyed hash of their PESEL only.
+    person_pesel_hmac = models.CharField(_("keyed PESEL hash"), max_length=64, blank=True)
+    document = models.CharField(_("authorisation document"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("representation")
+        verbose_name_plural = _("representations")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gmina", "representative", "kind", "nip", "person_pesel_hmac"],
+                condition=~Q(status="revoked"), name="one_live_representation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -17,6 +17,7 @@ from podkowa.accounts.models import (
     Consent,
     ErasureRequest,
     IdentityConflict,
+    Representation,
     ResidencyDeclaration,
     ResidentProfile,
     VerificationEvent,
@@ -29,7 +30,8 @@ RETENTION = _(
     "names and password are removed and the account can no longer be used; the contact "
     "details in resident profiles are deleted; API tokens and consents are withdrawn; "
     "second-factor devices are removed; the names and date of birth confirmed through "
-    "login.gov.pl and the declarations of residence are deleted. The account then no "
+    "login.gov.pl, the declarations of residence and the authorisations to act for others "
+    "are deleted. The account then no "
     "longer exists in any town "
     "served by this installation. Kept: the verification ledger (the keyed PESEL hash, "
     "when and how verification was done), because the town must go on refusing a second "
@@ -114,6 +116,14 @@ def export(*, gmina, user) -> dict:
             }
             for d in ResidencyDeclaration.objects.filter(gmina=gmina, user=user)
         ],
+        "representations": [
+            {
+                "acts_for": r.get_kind_display(), "name": r.name, "nip": r.nip,
+                "document": r.document, "status": r.get_status_display(),
+                "requested": _when(r.requested_at), "confirmed": _when(r.confirmed_at),
+            }
+            for r in Representation.objects.filter(gmina=gmina, representative=user)
+        ],
         "identity_conflicts": [
             {
                 "kind": c.get_kind_display(),
@@ -162,6 +172,7 @@ def shred(*, gmina, user) -> None:
         VerificationEvent.objects.filter(user=user).exclude(document="").update(document="")
         VerifiedAttribute.objects.filter(user=user).delete()
         ResidencyDeclaration.objects.filter(user=user).delete()
+        Representation.objects.filter(representative=user).delete()
         IdentityConflict.objects.filter(user=user).update(resolution_note="")
         _forget_in_admin_history(user)
     for device in devices_for_user(user, confirmed=None):

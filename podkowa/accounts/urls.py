@@ -26,6 +26,7 @@ urlpatterns = [
     path("dane/", views.profile_edit, name="profile"),
     path("zgody/", views.consents, name="consents"),
     path("zamieszkanie/", views.residency, name="residency"),
+    path("pelnomocnictwa/", views.representations, name="representations"),
     path("moje-dane.json", views.data_download, name="data_download"),
     path("usuniecie/", views.erasure_request, name="erasure"),
     path("tokeny/", views.api_tokens, name="api_tokens"),

@@ -27,6 +27,7 @@ from podkowa.accounts.logingovpl import views as logingov_views
 from podkowa.accounts.models import ApiToken, Channel, VerificationLevel
 from podkowa.accounts.selectors.consents import consent_history, current_consents
 from podkowa.accounts.selectors.profile import (
+    acting_for,
     pending_erasure_request,
     personal_data_export,
     profile_for,
@@ -290,6 +291,7 @@ def panel(request: HttpRequest) -> HttpResponse:
         "verified_attributes": verified_attributes_for(user=user),
         "logingov": _logingov_offer(),
         "identity_verified": VerificationLevel.IDENTITY_VERIFIED,
+        "acting": acting_for(gmina=request.gmina, user=user, session=request.session),
     })
 
 
@@ -452,4 +454,47 @@ def residency(request: HttpRequest) -> HttpResponse:
         "mode": residency_mode(gmina=request.gmina),
         "level": verification_level_for(gmina=request.gmina, user=request.user),
         "identity_verified": VerificationLevel.IDENTITY_VERIFIED,
+    }, status=400 if form.errors else 200)
+
+
+# --- acting for a firm or another person --------------------------------------------------
+
+
+@never_cache
+@login_required
+def representations(request: HttpRequest) -> HttpResponse:
+    from podkowa.accounts.selectors.profile import (
+        ACTING_FOR_SESSION_KEY,
+        representations_for,
+    )
+    from podkowa.accounts.services.representation import representation_request
+
+    form = forms.RepresentationRequestForm(
+        request.POST if request.POST.get("intent") == "request" else None)
+    if request.method == "POST" and request.POST.get("intent") == "switch":
+        choice = request.POST.get("acting_for", "me")
+        request.session[ACTING_FOR_SESSION_KEY] = None if choice == "me" else choice
+        chosen = acting_for(gmina=request.gmina, user=request.user, session=request.session)
+        if choice != "me" and chosen is None:
+            request.session[ACTING_FOR_SESSION_KEY] = None
+            messages.error(request, _("You may act only for a party the office has confirmed."))
+        elif chosen is None:
+            messages.success(request, _("You are acting for yourself."))
+        else:
+            messages.success(request, _("You are acting for %(party)s.") % {"party": chosen})
+        return redirect("accounts:representations")
+    if request.method == "POST" and form.is_valid():
+        try:
+            representation_request(gmina=request.gmina, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _(
+                "Recorded. Bring the authorisation document to the office to confirm it."))
+            return redirect("accounts:representations")
+    return render(request, "accounts/representations.html", {
+        "form": form,
+        "representations": representations_for(gmina=request.gmina, user=request.user),
+        "acting": acting_for(gmina=request.gmina, user=request.user, session=request.session),
     }, status=400 if form.errors else 200)
