@@ -30,6 +30,7 @@ from podkowa.accounts.models import (
     OfficialRole,
     PersonIdentity,
     Representation,
+    RepresentedAction,
     ResidencyDeclaration,
     ResidencyPolicy,
     ResidencyRegisterEntry,
@@ -523,6 +524,15 @@ class RepresentationAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesMod
                      done) % {"count": done},
             messages.SUCCESS if done else messages.WARNING,
         )
+
+
+@admin.register(RepresentedAction)
+class RepresentedActionAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["at", "user", "representation", "method", "path"]
+    list_select_related = ["user", "representation"]
+    search_fields = ["user__email", "representation__name", "representation__nip"]
+    fields = ["at", "user", "representation", "method", "path"]
+    readonly_fields = fields
 
 
 class RegisterImportForm(forms.Form):

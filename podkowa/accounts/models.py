@@ -618,3 +618,24 @@ class Representation(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RepresentedAction(TenantModel):
+    """The trail of what a person did while acting for a represented party: both are recorded
+    for every change they made (each state-changing request), whichever app handled it."""
+
+    representation = models.ForeignKey(Representation, on_delete=models.CASCADE,
+                                       related_name="actions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+", verbose_name=_("acted"))
+    method = models.CharField(max_length=10)
+    path = models.CharField(_("what"), max_length=300)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("action for a represented party")
+        verbose_name_plural = _("actions for represented parties")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.representation}: {self.method} {self.path}"

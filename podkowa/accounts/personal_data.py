@@ -121,6 +121,8 @@ def export(*, gmina, user) -> dict:
                 "acts_for": r.get_kind_display(), "name": r.name, "nip": r.nip,
                 "document": r.document, "status": r.get_status_display(),
                 "requested": _when(r.requested_at), "confirmed": _when(r.confirmed_at),
+                "actions": [{"what": f"{a.method} {a.path}", "when": _when(a.at)}
+                            for a in r.actions.order_by("at", "id")],
             }
             for r in Representation.objects.filter(gmina=gmina, representative=user)
         ],
@@ -172,6 +174,7 @@ def shred(*, gmina, user) -> None:
         VerificationEvent.objects.filter(user=user).exclude(document="").update(document="")
         VerifiedAttribute.objects.filter(user=user).delete()
         ResidencyDeclaration.objects.filter(user=user).delete()
+        # (their trail of actions for others goes with them, by cascade)
         Representation.objects.filter(representative=user).delete()
         IdentityConflict.objects.filter(user=user).update(resolution_note="")
         _forget_in_admin_history(user)

@@ -118,6 +118,7 @@ rules.add_perm("accounts.import_residencyregisterentry", is_resident_desk)
 
 rules.add_perm("accounts.view_representation", is_resident_desk)
 rules.add_perm("accounts.confirm_representation", is_resident_desk)
+rules.add_perm("accounts.view_representedaction", is_resident_desk)
 
 rules.add_perm("accounts.view_apitoken", is_gmina_admin)
 rules.add_perm("accounts.revoke_apitoken", is_gmina_admin | is_owner)

@@ -114,3 +114,29 @@ def test_the_desk_confirms_in_the_administration(client, gmina, desk):
     client.post(listing, {"action": "confirm", "_selected_action": [representation.pk]})
     representation.refresh_from_db()
     assert representation.status == Representation.Status.CONFIRMED
+
+
+def test_every_change_while_acting_for_a_firm_records_both(client, gmina, desk):
+    from podkowa.accounts.models import RepresentedAction
+
+    user = UserFactory()
+    representation = representation_request(gmina=gmina, user=user, **FIRM)
+    representation_confirm(gmina=gmina, official=desk, representation_id=representation.pk)
+    client.force_login(user)
+    profile = {"first_name": "Anna", "last_name": "Kowalska", "language": "pl",
+               "phone": "", "street": "", "postal_code": "", "city": "",
+               "notify_by_email": "on"}
+    client.post(reverse("accounts:profile"), profile)
+    assert not RepresentedAction.objects.exists()  # acting for herself
+
+    client.post(reverse("accounts:representations"),
+                {"intent": "switch", "acting_for": representation.pk})
+    client.post(reverse("accounts:profile"), profile)
+
+    action = RepresentedAction.objects.get(path=reverse("accounts:profile"))
+    assert (action.user, action.representation, action.method) == (user, representation, "POST")
+    client.get(reverse("accounts:panel"))
+    assert RepresentedAction.objects.filter(method="GET").count() == 0
+    exported = client.get(reverse("accounts:data_download")).json()
+    actions = exported["sections"]["accounts"]["data"]["representations"][0]["actions"]
+    assert any(reverse("accounts:profile") in a["what"] for a in actions)

@@ -79,3 +79,12 @@ def representation_revoke(*, gmina: Gmina, user, representation_id: int) -> Repr
     representation.status = Representation.Status.REVOKED
     representation.save(update_fields=["status"])
     return representation
+
+
+def represented_action_record(*, gmina: Gmina, user, representation, method: str,
+                              path: str):
+    from podkowa.accounts.models import RepresentedAction
+
+    return RepresentedAction.objects.create(gmina=gmina, user=user,
+                                            representation=representation,
+                                            method=method[:10], path=path[:300])
