@@ -17,7 +17,7 @@ import logging
 import secrets
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -88,7 +88,6 @@ class NodeIssuer:
 
     entity_id: str
     credentials: SystemCredentials
-    sessions: dict = field(default_factory=dict)
 
     def response(
         self, *, identity: DemoIdentity, request_id: str, sp_entity_id: str, acs_url: str,
