@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "podkowa.core.middleware.GminaMiddleware",
     "podkowa.accounts.middleware.OfficialTwoFactorMiddleware",
+    "podkowa.accounts.middleware.ActingForMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -363,3 +364,29 @@ EDORECZENIA_KEY_FILE = env("EDORECZENIA_KEY_FILE", "")
 EDORECZENIA_KEY_PASSWORD = env("EDORECZENIA_KEY_PASSWORD", "")
 EDORECZENIA_SERVICE_CERT_FILE = env("EDORECZENIA_SERVICE_CERT_FILE", "")  # verifies evidences
 EDORECZENIA_TIMEOUT = int(env("EDORECZENIA_TIMEOUT", "30"))
+
+# --- login.gov.pl (Węzeł Krajowy) ---------------------------------------------------------
+# LOGINGOVPL_NODE: production | integration | simulator (symulator.login.gov.pl) | local (our
+# simulator, `manage.py logingovpl_simulator`, the development default). The URLs and the
+# node's entity id follow from it unless set one by one. Keys are EC P-256 PEM files; in
+# DEBUG without them, development pairs are generated once under var/logingovpl/.
+LOGINGOVPL_ENABLED = env_bool("LOGINGOVPL_ENABLED", DEBUG)
+LOGINGOVPL_NODE = env("LOGINGOVPL_NODE", "local" if DEBUG else "production")
+LOGINGOVPL_ENTITY_ID = env("LOGINGOVPL_ENTITY_ID", "https://podkowa.localhost/sp" if DEBUG else "")
+LOGINGOVPL_NODE_ENTITY_ID = env("LOGINGOVPL_NODE_ENTITY_ID", "")
+LOGINGOVPL_SSO_URL = env("LOGINGOVPL_SSO_URL", "")
+LOGINGOVPL_ARTIFACT_RESOLVE_URL = env("LOGINGOVPL_ARTIFACT_RESOLVE_URL", "")
+LOGINGOVPL_SLO_URL = env("LOGINGOVPL_SLO_URL", "")
+LOGINGOVPL_NODE_CERT_FILE = env("LOGINGOVPL_NODE_CERT_FILE", "")  # verifies the node's answers
+LOGINGOVPL_SIGNING_CERT_FILE = env("LOGINGOVPL_SIGNING_CERT_FILE", "")
+LOGINGOVPL_SIGNING_KEY_FILE = env("LOGINGOVPL_SIGNING_KEY_FILE", "")
+LOGINGOVPL_SIGNING_KEY_PASSWORD = env("LOGINGOVPL_SIGNING_KEY_PASSWORD", "")
+LOGINGOVPL_ENCRYPTION_CERT_FILE = env("LOGINGOVPL_ENCRYPTION_CERT_FILE", "")
+LOGINGOVPL_ENCRYPTION_KEY_FILE = env("LOGINGOVPL_ENCRYPTION_KEY_FILE", "")
+LOGINGOVPL_ENCRYPTION_KEY_PASSWORD = env("LOGINGOVPL_ENCRYPTION_KEY_PASSWORD", "")
+LOGINGOVPL_LOA = env("LOGINGOVPL_LOA", "http://eidas.europa.eu/LoA/substantial")
+LOGINGOVPL_CLOCK_SKEW_SECONDS = int(env("LOGINGOVPL_CLOCK_SKEW_SECONDS", "60"))
+LOGINGOVPL_TIMEOUT = float(env("LOGINGOVPL_TIMEOUT", "15"))
+LOGINGOVPL_CREDENTIALS_DIR = Path(env("LOGINGOVPL_CREDENTIALS_DIR", str(VAR_DIR / "logingovpl")))
+LOGINGOVPL_SIMULATOR_HOST = env("LOGINGOVPL_SIMULATOR_HOST", "127.0.0.1")
+LOGINGOVPL_SIMULATOR_PORT = int(env("LOGINGOVPL_SIMULATOR_PORT", "8092"))

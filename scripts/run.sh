@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Serves the demo on http://127.0.0.1:8000 with the background worker, the mail catcher and the
-# ePUAP/e-Doręczenia simulator beside it; Ctrl-C stops them all.
+# ePUAP/e-Doręczenia and login.gov.pl simulators beside it; Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -19,6 +19,8 @@ $PY manage.py mailcatcher --port 1025 --dir var/mail & pids+=($!)
 $PY manage.py db_worker --queue-name default & pids+=($!)
 # Local stand-ins for ePUAP and e-Doręczenia (settings point there while DEBUG=1).
 $PY manage.py letters_simulator --port 8091 --dir var/letters/simulator & pids+=($!)
+# Local stand-in for login.gov.pl ("Zaloguj przez login.gov.pl (symulator)" on the login page).
+$PY manage.py logingovpl_simulator --port 8092 & pids+=($!)
 # The safety nets: the outbox re-queues every due message (retries after a failure, or one whose
 # queue entry was lost); letters_sync retries due letters and pulls the office's boxes.
 # payment_reminders queues the day's reminders (idempotent: once per charge), here hourly.

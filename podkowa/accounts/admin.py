@@ -24,12 +24,20 @@ from podkowa.accounts.models import (
     ConsentText,
     Department,
     ErasureRequest,
+    ExternalLoginRefusal,
+    IdentityConflict,
     Official,
     OfficialRole,
     PersonIdentity,
+    Representation,
+    RepresentedAction,
+    ResidencyDeclaration,
+    ResidencyPolicy,
+    ResidencyRegisterEntry,
     ResidentProfile,
     User,
     VerificationEvent,
+    VerifiedAttribute,
 )
 from podkowa.accounts.services.officials import official_staff_sync
 from podkowa.accounts.services.verification import resident_verify_at_desk
@@ -97,6 +105,13 @@ class DeskVerificationForm(forms.Form):
     )
 
 
+class ResidentCardForm(forms.Form):
+    number = forms.CharField(
+        label=gettext_lazy("Card number"), max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 @admin.register(ResidentProfile)
 class ResidentProfileAdmin(AuditedPersonalDataAdmin, RulesModelAdmin):
     list_display = ["user", "email", "verification_level", "city", "created_at"]
@@ -104,15 +119,25 @@ class ResidentProfileAdmin(AuditedPersonalDataAdmin, RulesModelAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name", "street"]
     list_select_related = ["user"]
     fields = ["user", "email", "phone", "street", "postal_code", "city", "notify_by_email",
-              "notify_by_sms", "verification_level", "verification_history",
-              "created_at"]
-    readonly_fields = ["user", "email", "verification_level", "verification_history",
-                       "created_at"]
+              "notify_by_sms", "verification_level", "verified_attributes",
+              "verification_history", "created_at"]
+    readonly_fields = ["user", "email", "verification_level", "verified_attributes",
+                       "verification_history", "created_at"]
     change_form_template = "admin/accounts/residentprofile/change_form.html"
 
     @admin.display(description=gettext_lazy("e-mail"), ordering="user__email")
     def email(self, obj):
         return obj.user.email
+
+    @admin.display(description=gettext_lazy("confirmed by a trusted source"))
+    def verified_attributes(self, obj):
+        attributes = VerifiedAttribute.objects.filter(user=obj.user).order_by("kind")
+        if not attributes:
+            return _("none yet")
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", "<li>{}: {} ({})</li>",
+            ((a.get_kind_display(), a.value, a.get_source_display()) for a in attributes),
+        ))
 
     @admin.display(description=gettext_lazy("verifications"))
     def verification_history(self, obj):
@@ -152,7 +177,45 @@ class ResidentProfileAdmin(AuditedPersonalDataAdmin, RulesModelAdmin):
             self.admin_site.admin_view(self.verify_view),
             name="accounts_residentprofile_verify",
         )
-        return [verify, *urls]
+        card = path(
+            "<path:object_id>/resident-card/",
+            self.admin_site.admin_view(self.resident_card_view),
+            name="accounts_residentprofile_resident_card",
+        )
+        return [verify, card, *urls]
+
+    def resident_card_view(self, request, object_id):
+        """The desk records the number of the resident card it issued."""
+        from podkowa.accounts.services.residency import resident_card_record
+
+        profile = self.get_object(request, unquote(object_id))
+        if profile is None:
+            raise Http404
+        if not self.has_verify_permission(request, profile):
+            raise PermissionDenied
+        form = ResidentCardForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                resident_card_record(gmina=request.gmina, official=request.user,
+                                     user=profile.user, number=form.cleaned_data["number"])
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.error_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, error)
+            else:
+                self.message_user(request, _("The resident card of %(person)s is recorded.")
+                                  % {"person": profile.user}, messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:accounts_residentprofile_change", args=[profile.pk]))
+        else:
+            self.render_audit(request, profile)
+        return TemplateResponse(request, "admin/accounts/residentprofile/resident_card.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Resident card: %(person)s") % {"person": profile.user},
+            "opts": self.opts, "original": profile, "form": form, "has_view_permission": True,
+        })
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
@@ -320,6 +383,196 @@ class PersonIdentityAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesMod
         if request.user.is_superuser:
             return queryset
         return queryset.filter(user__resident_profiles__gmina=request.gmina).distinct()
+
+
+@admin.register(IdentityConflict)
+class IdentityConflictAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesModelAdmin):
+    """Two accounts claiming one person, found by the services when they refused the second."""
+
+    list_display = ["created_at", "kind", "user_email", "holder_email", "method", "status"]
+    list_filter = ["status", "kind", "method"]
+    search_fields = ["user__email", "holder__email", "user__last_name"]
+    list_select_related = ["user", "holder", "resolved_by"]
+    fields = ["created_at", "kind", "user", "holder", "method", "status", "resolved_by",
+              "resolved_at", "resolution_note"]
+    readonly_fields = fields
+    actions = ["resolve"]
+
+    @admin.display(description=gettext_lazy("account that tried"), ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=gettext_lazy("account already verified as the person"),
+                   ordering="holder__email")
+    def holder_email(self, obj):
+        return obj.holder.email if obj.holder else "—"
+
+    def has_resolve_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("accounts.resolve_identityconflict", obj)
+
+    @admin.action(description=gettext_lazy("Mark the selected conflicts as resolved"),
+                  permissions=["resolve"])
+    def resolve(self, request, queryset):
+        from podkowa.accounts.services.login_gov import identity_conflict_resolve
+
+        done = 0
+        for conflict in queryset.filter(status=IdentityConflict.Status.OPEN):
+            identity_conflict_resolve(gmina=request.gmina, conflict_id=conflict.pk,
+                                      official=request.user,
+                                      note=_("Resolved in the administration."))
+            done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d conflict resolved.", "%(count)d conflicts resolved.", done)
+            % {"count": done},
+            messages.SUCCESS if done else messages.WARNING,
+        )
+
+
+@admin.register(ExternalLoginRefusal)
+class ExternalLoginRefusalAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["at", "code", "message", "detail"]
+    list_filter = ["code"]
+    fields = ["at", "code", "message", "detail"]
+    readonly_fields = fields
+
+
+# --- residence ----------------------------------------------------------------------------
+
+
+@admin.register(ResidencyPolicy)
+class ResidencyPolicyAdmin(TenantAdminMixin, RulesModelAdmin):
+    list_display = ["mode"]
+    fields = ["mode"]
+
+
+@admin.register(ResidencyDeclaration)
+class ResidencyDeclarationAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["declared_at", "user", "street", "city", "since", "status", "confirmed_by"]
+    list_filter = ["status", "confirmed_by"]
+    search_fields = ["user__email", "user__last_name", "street"]
+    list_select_related = ["user"]
+    fields = ["user", "street", "postal_code", "city", "since", "declared_at", "status",
+              "confirmed_by", "confirmed_at", "official"]
+    readonly_fields = fields
+    actions = ["confirm"]
+
+    def has_confirm_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("accounts.confirm_residencydeclaration", obj)
+
+    @admin.action(description=gettext_lazy("Confirm the selected declarations (seen at the "
+                                            "desk)"), permissions=["confirm"])
+    def confirm(self, request, queryset):
+        from podkowa.accounts.services.residency import residency_confirm_at_desk
+
+        done = 0
+        for declaration in queryset:
+            try:
+                residency_confirm_at_desk(gmina=request.gmina, official=request.user,
+                                          declaration_id=declaration.pk)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(request, _("%(person)s: %(error)s") % {
+                    "person": declaration.user, "error": " ".join(_messages_of(error))},
+                    messages.ERROR)
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d declaration confirmed.", "%(count)d declarations confirmed.",
+                     done) % {"count": done},
+            messages.SUCCESS if done else messages.WARNING,
+        )
+
+
+@admin.register(Representation)
+class RepresentationAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["requested_at", "representative", "kind", "name", "nip", "document",
+                    "status"]
+    list_filter = ["status", "kind"]
+    search_fields = ["representative__email", "name", "nip"]
+    list_select_related = ["representative"]
+    fields = ["representative", "kind", "name", "nip", "document", "status", "requested_at",
+              "confirmed_by", "confirmed_at"]
+    readonly_fields = fields
+    actions = ["confirm"]
+
+    def audit_subject(self, obj):
+        return obj.representative
+
+    def has_confirm_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("accounts.confirm_representation", obj)
+
+    @admin.action(description=gettext_lazy("Confirm the selected authorisations (document "
+                                            "seen)"), permissions=["confirm"])
+    def confirm(self, request, queryset):
+        from podkowa.accounts.services.representation import representation_confirm
+
+        done = 0
+        for representation in queryset:
+            try:
+                representation_confirm(gmina=request.gmina, official=request.user,
+                                       representation_id=representation.pk)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(request, _("%(person)s: %(error)s") % {
+                    "person": representation.name, "error": " ".join(_messages_of(error))},
+                    messages.ERROR)
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d authorisation confirmed.", "%(count)d authorisations confirmed.",
+                     done) % {"count": done},
+            messages.SUCCESS if done else messages.WARNING,
+        )
+
+
+@admin.register(RepresentedAction)
+class RepresentedActionAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesModelAdmin):
+    list_display = ["at", "user", "representation", "method", "path"]
+    list_select_related = ["user", "representation"]
+    search_fields = ["user__email", "representation__name", "representation__nip"]
+    fields = ["at", "user", "representation", "method", "path"]
+    readonly_fields = fields
+
+
+class RegisterImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Register file (CSV)"))
+
+
+@admin.register(ResidencyRegisterEntry)
+class ResidencyRegisterEntryAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
+    change_list_template = "admin/accounts/residencyregisterentry/change_list.html"
+    list_display = ["__str__", "imported_at"]
+    fields = ["imported_at"]
+    readonly_fields = fields
+
+    def get_urls(self):
+        view = path("import/", self.admin_site.admin_view(self.import_view),
+                    name="accounts_residencyregisterentry_import")
+        return [view, *super().get_urls()]
+
+    def import_view(self, request):
+        from podkowa.accounts.services.residency import residency_register_import
+
+        if not request.user.has_perm("accounts.import_residencyregisterentry"):
+            raise PermissionDenied
+        form = RegisterImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                count = residency_register_import(gmina=request.gmina, official=request.user,
+                                                  data=form.cleaned_data["file"].read())
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, ngettext(
+                    "%(count)d person in the register.", "%(count)d people in the register.",
+                    count) % {"count": count}, messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:accounts_residencyregisterentry_changelist"))
+        return TemplateResponse(request, "admin/accounts/residencyregisterentry/import.html", {
+            **self.admin_site.each_context(request), "title": _("Import the register"),
+            "opts": self.opts, "form": form,
+        })
 
 
 # --- tokens and erasure ---------------------------------------------------------------------

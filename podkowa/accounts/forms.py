@@ -213,3 +213,41 @@ class ErasureRequestForm(forms.Form):
         label=_("I understand that my account will be closed and my data erased, except what "
                 "the law requires the town to keep."),
     )
+
+
+class LoginGovEmailForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("We will send a link to this address to confirm it is yours."),
+    )
+
+
+class LoginGovLinkForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password of the existing account"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class ResidencyDeclarationForm(forms.Form):
+    street = forms.CharField(label=_("Street and number"), max_length=200,
+                             widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
+    postal_code = forms.CharField(label=_("Postal code"), max_length=6,
+                                  widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
+    city = forms.CharField(label=_("Town"), max_length=100,
+                           widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
+    since = forms.DateField(label=_("Living here since"),
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RepresentationRequestForm(forms.Form):
+    kind = forms.ChoiceField(label=_("I act for"), widget=forms.RadioSelect, choices=[
+        ("firm", _("a firm (NIP)")), ("person", _("another person"))])
+    name = forms.CharField(label=_("Name of the firm or the person"), max_length=200)
+    identifier = forms.CharField(label=_("NIP of the firm or PESEL of the person"),
+                                 max_length=20,
+                                 widget=forms.TextInput(attrs={"inputmode": "numeric",
+                                                               "autocomplete": "off"}))
+    document = forms.CharField(label=_("Authorisation document"), max_length=200,
+                               help_text=_("Bring it to the office; it is confirmed there."))

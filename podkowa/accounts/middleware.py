@@ -52,3 +52,35 @@ class OfficialTwoFactorMiddleware:
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse('accounts:two_factor')}?{query}")
         return self.get_response(request)
+
+
+class ActingForMiddleware:
+    """Sets ``request.acting_for`` (the confirmed representation the person chose, or None)
+    and records every change made while acting for someone, with both parties.
+
+    Apps read ``request.acting_for`` to show or store the represented party; the trail here
+    holds whatever they do with it.
+    """
+
+    CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from podkowa.accounts.selectors.profile import ACTING_FOR_SESSION_KEY, acting_for
+        from podkowa.accounts.services.representation import represented_action_record
+
+        gmina = getattr(request, "gmina", None)
+        user = getattr(request, "user", None)
+        request.acting_for = None
+        session = getattr(request, "session", None)
+        if gmina is not None and session is not None and session.get(ACTING_FOR_SESSION_KEY):
+            request.acting_for = acting_for(gmina=gmina, user=user, session=session)
+        response = self.get_response(request)
+        if (request.acting_for is not None and request.method in self.CHANGES
+                and response.status_code < 400):
+            represented_action_record(gmina=gmina, user=user,
+                                      representation=request.acting_for,
+                                      method=request.method, path=request.path)
+        return response

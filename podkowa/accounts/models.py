@@ -213,6 +213,8 @@ class VerificationEvent(TenantModel):
         EMAIL = "email", _("e-mail confirmation")
         DESK = "desk", _("at the office desk")
         LOGIN_GOV = "login_gov", _("login.gov.pl")
+        REGISTER = "register", _("matched against the town's register")
+        DECLARATION = "declaration", _("residence declared")
 
     class Outcome(models.TextChoices):
         GRANTED = "granted", _("granted")
@@ -355,3 +357,285 @@ class ErasureRequest(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_status_display()})"
+
+
+class VerifiedAttribute(models.Model):
+    """A fact about the person vouched for by a trusted source (login.gov.pl, the desk).
+
+    Kept beside the account, not in ResidentProfile: it is the person's, whichever town asks,
+    and the person cannot edit it (their own "first name" on the account they can).
+    """
+
+    class Kind(models.TextChoices):
+        GIVEN_NAME = "given_name", _("given name")
+        FAMILY_NAME = "family_name", _("family name")
+        DATE_OF_BIRTH = "date_of_birth", _("date of birth")
+        RESIDENT_CARD = "resident_card", _("resident card (Karta Mieszkańca) number")
+
+    class Source(models.TextChoices):
+        LOGIN_GOV = "login_gov", _("login.gov.pl")
+        DESK = "desk", _("at the office desk")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verified_attributes"
+    )
+    kind = models.CharField(_("attribute"), max_length=20, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=200)
+    source = models.CharField(_("vouched for by"), max_length=20, choices=Source.choices)
+    verified_at = models.DateTimeField(_("verified"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("verified attribute")
+        verbose_name_plural = _("verified attributes")
+        ordering = ["user", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="verified_attribute_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class IdentityConflict(TenantModel):
+    """Something an official must look at: e.g. a second account presenting a person who
+    already has one. Written by the services when they refuse; resolved by the desk."""
+
+    class Kind(models.TextChoices):
+        DUPLICATE_IDENTITY = "duplicate_identity", _("two accounts claim one person")
+        OTHER_PERSON = "other_person", _("the account is verified as another person")
+        REGISTER_MISMATCH = "register_mismatch", _(
+            "the declared address contradicts the imported register")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        RESOLVED = "resolved", _("resolved")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_conflicts",
+        verbose_name=_("account that tried"),
+    )
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("account already verified as the person"),
+    )
+    method = models.CharField(
+        _("method"), max_length=20, choices=VerificationEvent.Method.choices
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolution_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("identity conflict")
+        verbose_name_plural = _("identity conflicts")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user}"
+
+
+class ExternalLoginRefusal(TenantModel):
+    """An answer of login.gov.pl that was refused (bad signature, expired, replayed…).
+
+    The log for whoever investigates an attack or a broken configuration; it holds the check
+    that failed and a technical detail, never an attribute of the person.
+    """
+
+    code = models.CharField(_("failed check"), max_length=30)
+    message = models.CharField(_("message shown"), max_length=300)
+    detail = models.CharField(_("technical detail"), max_length=500, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refused login.gov.pl answer")
+        verbose_name_plural = _("refused login.gov.pl answers")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class SamlOneTimeUse(models.Model):
+    """Artifacts, assertions and request ids of login.gov.pl seen once: the unique constraint
+    refuses a second use, even by two processes at the same moment.
+
+    Not a town's row: the node's identifiers are global, and a replay must fail in every town.
+    Only a SHA-256 of the value is kept (the values are random, not personal).
+    """
+
+    class Kind(models.TextChoices):
+        ARTIFACT = "artifact", _("artifact")
+        ASSERTION = "assertion", _("assertion")
+        REQUEST = "request", _("request")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    digest = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("used login.gov.pl message")
+        verbose_name_plural = _("used login.gov.pl messages")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "digest"], name="saml_used_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.digest[:12]}…"
+
+
+class ResidencyPolicy(TenantModel):
+    """How this town confirms that a person lives here (one row per town; desk if none)."""
+
+    class Mode(models.TextChoices):
+        DESK = "desk", _("an official confirms at the desk")
+        REGISTER = "register", _("matched against the register the office imports")
+        DECLARATION = "declaration", _("the declaration alone is enough")
+
+    mode = models.CharField(_("confirmation"), max_length=20, choices=Mode.choices,
+                            default=Mode.DESK)
+
+    class Meta:
+        verbose_name = _("residency policy")
+        verbose_name_plural = _("residency policy")
+        constraints = [models.UniqueConstraint(fields=["gmina"], name="one_residency_policy")]
+
+    def __str__(self) -> str:
+        return self.get_mode_display()
+
+
+class ResidencyDeclaration(TenantModel):
+    """A person's statement that they live in the town (KC art. 25), and how it was confirmed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        CONFLICT = "conflict", _("contradicts the register")
+        WITHDRAWN = "withdrawn", _("replaced by a newer declaration")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="residency_declarations"
+    )
+    street = models.CharField(_("street and number"), max_length=200)
+    postal_code = models.CharField(_("postal code"), max_length=6)
+    city = models.CharField(_("city"), max_length=100)
+    since = models.DateField(_("living here since"))
+    declared_at = models.DateTimeField(_("declared"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    confirmed_by = models.CharField(_("confirmed by"), max_length=20,
+                                    choices=ResidencyPolicy.Mode.choices, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("confirmed by official"),
+    )
+
+    class Meta:
+        verbose_name = _("residency declaration")
+        verbose_name_plural = _("residency declarations")
+        ordering = ["-declared_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gmina", "user"], condition=~Q(status="withdrawn"),
+                name="one_live_residency_declaration",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.street}, {self.city}"
+
+
+class ResidencyRegisterEntry(TenantModel):
+    """One row of the register the office imported (resident cards, meldunek extract), kept
+    only as keyed hashes: of the PESEL and of the normalised address."""
+
+    pesel_hmac = models.CharField(max_length=64)
+    address_hmac = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("register entry")
+        verbose_name_plural = _("imported register")
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "pesel_hmac"], name="register_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.pesel_hmac[:12] + "…"
+
+
+class Representation(TenantModel):
+    """A resident's authorisation to act for a firm (by NIP) or for another person, valid
+    once an official has seen the authorisation document."""
+
+    class Kind(models.TextChoices):
+        FIRM = "firm", _("a firm (NIP)")
+        PERSON = "person", _("another person")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the office")
+        CONFIRMED = "confirmed", _("confirmed")
+        REVOKED = "revoked", _("revoked")
+
+    representative = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="representations",
+        verbose_name=_("representative"),
+    )
+    kind = models.CharField(_("acts for"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name of the represented party"), max_length=200)
+    nip = models.CharField(_("NIP"), max_length=10, blank=True)
+    # A represented person is known by the keyed hash of their PESEL only.
+    person_pesel_hmac = models.CharField(_("keyed PESEL hash"), max_length=64, blank=True)
+    document = models.CharField(_("authorisation document"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("representation")
+        verbose_name_plural = _("representations")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gmina", "representative", "kind", "nip", "person_pesel_hmac"],
+                condition=~Q(status="revoked"), name="one_live_representation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RepresentedAction(TenantModel):
+    """The trail of what a person did while acting for a represented party: both are recorded
+    for every change they made (each state-changing request), whichever app handled it."""
+
+    representation = models.ForeignKey(Representation, on_delete=models.CASCADE,
+                                       related_name="actions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+", verbose_name=_("acted"))
+    method = models.CharField(max_length=10)
+    path = models.CharField(_("what"), max_length=300)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("action for a represented party")
+        verbose_name_plural = _("actions for represented parties")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.representation}: {self.method} {self.path}"

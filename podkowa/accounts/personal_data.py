@@ -16,8 +16,12 @@ from podkowa.accounts.models import (
     Channel,
     Consent,
     ErasureRequest,
+    IdentityConflict,
+    Representation,
+    ResidencyDeclaration,
     ResidentProfile,
     VerificationEvent,
+    VerifiedAttribute,
 )
 from podkowa.core.personal_data import PersonalDataHandler, register
 
@@ -25,7 +29,10 @@ RETENTION = _(
     "When an erasure request is carried out, the account is anonymised: the e-mail address, "
     "names and password are removed and the account can no longer be used; the contact "
     "details in resident profiles are deleted; API tokens and consents are withdrawn; "
-    "second-factor devices are removed. The account then no longer exists in any town "
+    "second-factor devices are removed; the names and date of birth confirmed through "
+    "login.gov.pl, the declarations of residence and the authorisations to act for others "
+    "are deleted. The account then no "
+    "longer exists in any town "
     "served by this installation. Kept: the verification ledger (the keyed PESEL hash, "
     "when and how verification was done), because the town must go on refusing a second "
     "account for the same person; the consent register (which wording was agreed and "
@@ -91,6 +98,42 @@ def export(*, gmina, user) -> dict:
             }
             for e in events
         ],
+        "verified_attributes": [
+            {
+                "attribute": a.get_kind_display(),
+                "value": a.value,
+                "vouched_for_by": a.get_source_display(),
+                "when": _when(a.verified_at),
+            }
+            for a in VerifiedAttribute.objects.filter(user=user).order_by("kind")
+        ],
+        "residency_declarations": [
+            {
+                "street": d.street, "postal_code": d.postal_code, "city": d.city,
+                "since": d.since.isoformat(), "declared": _when(d.declared_at),
+                "status": d.get_status_display(),
+                "confirmed_by": d.get_confirmed_by_display() if d.confirmed_by else "",
+            }
+            for d in ResidencyDeclaration.objects.filter(gmina=gmina, user=user)
+        ],
+        "representations": [
+            {
+                "acts_for": r.get_kind_display(), "name": r.name, "nip": r.nip,
+                "document": r.document, "status": r.get_status_display(),
+                "requested": _when(r.requested_at), "confirmed": _when(r.confirmed_at),
+                "actions": [{"what": f"{a.method} {a.path}", "when": _when(a.at)}
+                            for a in r.actions.order_by("at", "id")],
+            }
+            for r in Representation.objects.filter(gmina=gmina, representative=user)
+        ],
+        "identity_conflicts": [
+            {
+                "kind": c.get_kind_display(),
+                "status": c.get_status_display(),
+                "when": _when(c.created_at),
+            }
+            for c in IdentityConflict.objects.filter(gmina=gmina, user=user)
+        ],
         "api_tokens": [
             {
                 "name": t.name,
@@ -129,6 +172,11 @@ def shred(*, gmina, user) -> None:
         # What the desk wrote about the document shown may include its number; the ledger
         # needs only the hash, the method and the date.
         VerificationEvent.objects.filter(user=user).exclude(document="").update(document="")
+        VerifiedAttribute.objects.filter(user=user).delete()
+        ResidencyDeclaration.objects.filter(user=user).delete()
+        # (their trail of actions for others goes with them, by cascade)
+        Representation.objects.filter(representative=user).delete()
+        IdentityConflict.objects.filter(user=user).update(resolution_note="")
         _forget_in_admin_history(user)
     for device in devices_for_user(user, confirmed=None):
         device.delete()

@@ -104,6 +104,22 @@ rules.add_perm("accounts.view_consent", is_resident_desk)
 rules.add_perm("accounts.view_verificationevent", is_resident_desk)
 rules.add_perm("accounts.view_personidentity", is_gmina_admin)
 
+rules.add_perm("accounts.view_identityconflict", is_resident_desk)
+rules.add_perm("accounts.resolve_identityconflict", is_resident_desk)
+rules.add_perm("accounts.view_externalloginrefusal", is_resident_desk)
+
+rules.add_perm("accounts.view_residencypolicy", is_gmina_admin)
+rules.add_perm("accounts.change_residencypolicy", is_gmina_admin)
+rules.add_perm("accounts.add_residencypolicy", is_gmina_admin)
+rules.add_perm("accounts.view_residencydeclaration", is_resident_desk)
+rules.add_perm("accounts.confirm_residencydeclaration", is_resident_desk)
+rules.add_perm("accounts.view_residencyregisterentry", is_resident_desk)
+rules.add_perm("accounts.import_residencyregisterentry", is_resident_desk)
+
+rules.add_perm("accounts.view_representation", is_resident_desk)
+rules.add_perm("accounts.confirm_representation", is_resident_desk)
+rules.add_perm("accounts.view_representedaction", is_resident_desk)
+
 rules.add_perm("accounts.view_apitoken", is_gmina_admin)
 rules.add_perm("accounts.revoke_apitoken", is_gmina_admin | is_owner)
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from podkowa.accounts import views
+from podkowa.accounts.logingovpl import views as logingov
 
 app_name = "accounts"
 urlpatterns = [
@@ -11,6 +12,11 @@ urlpatterns = [
     path("potwierdz-ponownie/", views.email_confirmation_resend_view, name="email_resend"),
     path("logowanie/", views.login_view, name="login"),
     path("wyloguj/", views.logout_view, name="logout"),
+    path("login-gov/", logingov.start, name="logingov_start"),
+    path("login-gov/acs/", logingov.acs, name="logingov_acs"),
+    path("login-gov/email/", logingov.email_step, name="logingov_email"),
+    path("login-gov/polacz/", logingov.link_step, name="logingov_link"),
+    path("login-gov/wylogowano/", logingov.logout_return, name="logingov_logout_return"),
     path("haslo/", views.password_reset, name="password_reset"),
     path("haslo/wyslano/", views.password_reset_done, name="password_reset_done"),
     path("haslo/nowe/<uidb64>/<token>/", views.password_reset_confirm,
@@ -19,6 +25,8 @@ urlpatterns = [
     path("2fa/", views.two_factor, name="two_factor"),
     path("dane/", views.profile_edit, name="profile"),
     path("zgody/", views.consents, name="consents"),
+    path("zamieszkanie/", views.residency, name="residency"),
+    path("pelnomocnictwa/", views.representations, name="representations"),
     path("moje-dane.json", views.data_download, name="data_download"),
     path("usuniecie/", views.erasure_request, name="erasure"),
     path("tokeny/", views.api_tokens, name="api_tokens"),

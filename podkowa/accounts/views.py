@@ -23,13 +23,16 @@ from django_otp import login as otp_login
 
 from podkowa.accounts import forms
 from podkowa.accounts.login_throttle import login_attempt_allowed, login_lock_clear
-from podkowa.accounts.models import ApiToken, Channel
+from podkowa.accounts.logingovpl import views as logingov_views
+from podkowa.accounts.models import ApiToken, Channel, VerificationLevel
 from podkowa.accounts.selectors.consents import consent_history, current_consents
 from podkowa.accounts.selectors.profile import (
+    acting_for,
     pending_erasure_request,
     personal_data_export,
     profile_for,
     verification_level_for,
+    verified_attributes_for,
 )
 from podkowa.accounts.selectors.tokens import api_tokens_for
 from podkowa.accounts.selectors.two_factor import confirmed_totp_device, two_factor_required
@@ -172,9 +175,19 @@ class LoginView(auth_views.LoginView):
         _set_language(self.request, response, form.get_user().language)
         return response
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "logingov": _logingov_offer()}
+
+
+def _logingov_offer() -> dict:
+    from podkowa.accounts.logingovpl.config import is_enabled
+
+    return {"enabled": is_enabled(), "simulator": settings.LOGINGOVPL_NODE == "local"}
+
 
 login_view = LoginView.as_view()
-logout_view = auth_views.LogoutView.as_view()
+# Ends a login.gov.pl session at the node too, when the login began there.
+logout_view = logingov_views.logout_view
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None, *args, **kwargs):
@@ -275,6 +288,10 @@ def panel(request: HttpRequest) -> HttpResponse:
         "profile": profile_for(gmina=request.gmina, user=user),
         "level": verification_level_for(gmina=request.gmina, user=user),
         "is_official": two_factor_required(gmina=request.gmina, user=user),
+        "verified_attributes": verified_attributes_for(user=user),
+        "logingov": _logingov_offer(),
+        "identity_verified": VerificationLevel.IDENTITY_VERIFIED,
+        "acting": acting_for(gmina=request.gmina, user=user, session=request.session),
     })
 
 
@@ -408,3 +425,76 @@ def api_token_revoke_view(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("The token has been revoked; the app using it is logged out."))
     return redirect("accounts:api_tokens")
+
+
+# --- residence ----------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def residency(request: HttpRequest) -> HttpResponse:
+    from podkowa.accounts.selectors.profile import residency_declaration_for
+    from podkowa.accounts.services.residency import residency_declare, residency_mode
+
+    form = forms.ResidencyDeclarationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            declaration = residency_declare(gmina=request.gmina, user=request.user,
+                                            **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Your declaration is recorded: %(status)s.")
+                             % {"status": declaration.get_status_display()})
+            return redirect("accounts:residency")
+    return render(request, "accounts/residency.html", {
+        "form": form,
+        "declaration": residency_declaration_for(gmina=request.gmina, user=request.user),
+        "mode": residency_mode(gmina=request.gmina),
+        "level": verification_level_for(gmina=request.gmina, user=request.user),
+        "identity_verified": VerificationLevel.IDENTITY_VERIFIED,
+    }, status=400 if form.errors else 200)
+
+
+# --- acting for a firm or another person --------------------------------------------------
+
+
+@never_cache
+@login_required
+def representations(request: HttpRequest) -> HttpResponse:
+    from podkowa.accounts.selectors.profile import (
+        ACTING_FOR_SESSION_KEY,
+        representations_for,
+    )
+    from podkowa.accounts.services.representation import representation_request
+
+    form = forms.RepresentationRequestForm(
+        request.POST if request.POST.get("intent") == "request" else None)
+    if request.method == "POST" and request.POST.get("intent") == "switch":
+        choice = request.POST.get("acting_for", "me")
+        request.session[ACTING_FOR_SESSION_KEY] = None if choice == "me" else choice
+        chosen = acting_for(gmina=request.gmina, user=request.user, session=request.session)
+        if choice != "me" and chosen is None:
+            request.session[ACTING_FOR_SESSION_KEY] = None
+            messages.error(request, _("You may act only for a party the office has confirmed."))
+        elif chosen is None:
+            messages.success(request, _("You are acting for yourself."))
+        else:
+            messages.success(request, _("You are acting for %(party)s.") % {"party": chosen})
+        return redirect("accounts:representations")
+    if request.method == "POST" and form.is_valid():
+        try:
+            representation_request(gmina=request.gmina, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _(
+                "Recorded. Bring the authorisation document to the office to confirm it."))
+            return redirect("accounts:representations")
+    return render(request, "accounts/representations.html", {
+        "form": form,
+        "representations": representations_for(gmina=request.gmina, user=request.user),
+        "acting": acting_for(gmina=request.gmina, user=request.user, session=request.session),
+    }, status=400 if form.errors else 200)

@@ -2,7 +2,13 @@
 
 from django.utils import timezone
 
-from podkowa.accounts.models import ErasureRequest, ResidentProfile, VerificationLevel
+from podkowa.accounts.models import (
+    ErasureRequest,
+    ResidencyDeclaration,
+    ResidentProfile,
+    VerificationLevel,
+    VerifiedAttribute,
+)
 from podkowa.core import personal_data
 from podkowa.core.models import Gmina
 
@@ -41,3 +47,38 @@ def pending_erasure_request(*, gmina: Gmina, user) -> ErasureRequest | None:
     return ErasureRequest.objects.filter(
         gmina=gmina, user=user, status=ErasureRequest.Status.PENDING
     ).first()
+
+
+def verified_attributes_for(*, user) -> list:
+    """What a trusted source vouched for about the person (name, date of birth…)."""
+    return list(VerifiedAttribute.objects.filter(user=user).order_by("kind"))
+
+
+def residency_declaration_for(*, gmina: Gmina, user):
+    """The person's current (not replaced) declaration of residence in this town."""
+    return (ResidencyDeclaration.objects.filter(gmina=gmina, user=user)
+            .exclude(status=ResidencyDeclaration.Status.WITHDRAWN).first())
+
+
+ACTING_FOR_SESSION_KEY = "accounts_acting_for"
+
+
+def representations_for(*, gmina: Gmina, user) -> list:
+    from podkowa.accounts.models import Representation
+
+    return list(Representation.objects.filter(gmina=gmina, representative=user)
+                .exclude(status=Representation.Status.REVOKED))
+
+
+def acting_for(*, gmina: Gmina, user, session) -> "object | None":
+    """The confirmed representation the person chose to act under, or None for "me".
+
+    Read again on every request: a representation revoked meanwhile stops at once."""
+    from podkowa.accounts.models import Representation
+
+    chosen = session.get(ACTING_FOR_SESSION_KEY)
+    if not chosen or not getattr(user, "is_authenticated", False):
+        return None
+    return Representation.objects.filter(
+        gmina=gmina, representative=user, pk=chosen,
+        status=Representation.Status.CONFIRMED).first()

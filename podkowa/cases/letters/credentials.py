@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +17,8 @@ from .errors import ConfigurationError
 
 @dataclass(frozen=True)
 class SystemCredentials:
-    private_key: rsa.RSAPrivateKey
+    # RSA for ePUAP and e-Doręczenia; EC (P-256) for login.gov.pl.
+    private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
     certificate: x509.Certificate
 
     @property
@@ -39,9 +40,15 @@ class SystemCredentials:
         )
 
 
-def generate_self_signed(common_name: str, *, days: int = 365) -> SystemCredentials:
-    """A throw-away RSA key and certificate: development, the simulators and the tests."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+def generate_self_signed(
+    common_name: str, *, days: int = 365, key_type: str = "rsa"
+) -> SystemCredentials:
+    """A throw-away key (RSA, or EC P-256 with ``key_type="ec"``) and certificate: development,
+    the simulators and the tests."""
+    if key_type == "ec":
+        key = ec.generate_private_key(ec.SECP256R1())
+    else:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Podkowa (development)"),
@@ -63,7 +70,7 @@ def generate_self_signed(common_name: str, *, days: int = 365) -> SystemCredenti
 
 
 def load_credentials(
-    cert_file: str | Path, key_file: str | Path, password: str = ""
+    cert_file: str | Path, key_file: str | Path, password: str = "", *, key_type: str = "rsa"
 ) -> SystemCredentials:
     try:
         cert = x509.load_pem_x509_certificate(Path(cert_file).read_bytes())
@@ -74,7 +81,10 @@ def load_credentials(
         raise ConfigurationError(
             _("The system certificate or key cannot be read (%(reason)s).") % {"reason": exc}
         ) from None
-    if not isinstance(key, rsa.RSAPrivateKey):
+    if key_type == "ec":
+        if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+            raise ConfigurationError(_("The key must be an EC key on the P-256 curve."))
+    elif not isinstance(key, rsa.RSAPrivateKey):
         raise ConfigurationError(_("The system key must be an RSA key."))
     if key.public_key().public_numbers() != cert.public_key().public_numbers():
         raise ConfigurationError(_("The system key does not belong to the certificate."))
@@ -90,7 +100,9 @@ def load_certificate(cert_file: str | Path) -> x509.Certificate:
         ) from None
 
 
-def development_credentials(directory: Path, name: str) -> SystemCredentials:
+def development_credentials(
+    directory: Path, name: str, *, key_type: str = "rsa"
+) -> SystemCredentials:
     """Load ``<name>.crt.pem``/``<name>.key.pem`` from ``directory``, creating them once.
 
     Development only: the client and the local simulator read the same files, so that the
@@ -99,12 +111,12 @@ def development_credentials(directory: Path, name: str) -> SystemCredentials:
     directory.mkdir(parents=True, exist_ok=True)
     cert_path, key_path = directory / f"{name}.crt.pem", directory / f"{name}.key.pem"
     if not (cert_path.exists() and key_path.exists()):
-        creds = generate_self_signed(f"Podkowa {name} (development)")
+        creds = generate_self_signed(f"Podkowa {name} (development)", key_type=key_type)
         fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(creds.private_key_pem())
         cert_path.write_bytes(creds.certificate_pem())
-    return load_credentials(cert_path, key_path)
+    return load_credentials(cert_path, key_path, key_type=key_type)
 
 
 def system_credentials(channel: str) -> SystemCredentials:

@@ -4,7 +4,9 @@ ePUAP and e-Doręczenia expect documents signed as enveloped XAdES-BES; SOAP cal
 WS-Security signature built from the same parts (``create_signature`` /
 ``verify_signature_element``). Only the algorithms the national services use are accepted:
 exclusive (or inclusive) C14N, RSA-SHA256, SHA-256 digests (SHA-1/SHA-512 digests are read in
-received documents). ``xmlsec`` is not needed: lxml canonicalises, ``cryptography`` signs.
+received documents). login.gov.pl signs with ECDSA-SHA256 on P-256: a signer holding an EC key
+writes it, and a verifier accepts it only when the caller lists it in ``methods``. ``xmlsec``
+is not needed: lxml canonicalises, ``cryptography`` signs.
 
 A verified signature proves the document is unchanged since the holder of the certificate
 signed it. Whether that certificate is *qualified* or a trusted profile is a separate question
@@ -24,7 +26,11 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
@@ -40,6 +46,7 @@ EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedProperties"
 
@@ -174,7 +181,10 @@ def create_signature(
         signature.set("Id", signature_id)
     signed_info = etree.SubElement(signature, _ds("SignedInfo"))
     etree.SubElement(signed_info, _ds("CanonicalizationMethod"), Algorithm=EXC_C14N)
-    etree.SubElement(signed_info, _ds("SignatureMethod"), Algorithm=RSA_SHA256)
+    is_ec = isinstance(credentials.private_key, ec.EllipticCurvePrivateKey)
+    etree.SubElement(
+        signed_info, _ds("SignatureMethod"), Algorithm=ECDSA_SHA256 if is_ec else RSA_SHA256
+    )
     pending = []
     for spec in references:
         ref = etree.SubElement(signed_info, _ds("Reference"), URI=spec.uri)
@@ -200,12 +210,34 @@ def create_signature(
     for spec, digest_el in pending:
         octets = _reference_octets(root, spec.uri, [(t, ()) for t in spec.transforms], signature)
         digest_el.text = b64(hashlib.sha256(octets).digest())
-    value.text = b64(
-        credentials.private_key.sign(
-            canonicalize(signed_info), padding.PKCS1v15(), hashes.SHA256()
-        )
-    )
+    value.text = b64(_sign(credentials.private_key, canonicalize(signed_info)))
     return signature
+
+
+def _sign(private_key, data: bytes) -> bytes:
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        # XML-DSig (RFC 4051) carries r and s as two fixed-width big-endian integers, not the
+        # DER sequence that cryptography produces.
+        r, s = decode_dss_signature(private_key.sign(data, ec.ECDSA(hashes.SHA256())))
+        size = (private_key.curve.key_size + 7) // 8
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    return private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def _verify(public_key, method: str, value: bytes, data: bytes) -> None:
+    """Raise InvalidSignature unless ``value`` signs ``data`` with ``method``."""
+    if method == ECDSA_SHA256:
+        if not isinstance(public_key, ec.EllipticCurvePublicKey):
+            raise SignatureInvalid(_("The signing certificate does not hold an EC key."))
+        size = (public_key.curve.key_size + 7) // 8
+        if len(value) != 2 * size:
+            raise InvalidSignature()
+        r, s = int.from_bytes(value[:size], "big"), int.from_bytes(value[size:], "big")
+        public_key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
+        return
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise SignatureInvalid(_("The signing certificate does not hold an RSA key."))
+    public_key.verify(value, data, padding.PKCS1v15(), hashes.SHA256())
 
 
 @dataclass(frozen=True)
@@ -216,21 +248,29 @@ class VerifiedReference:
 
 
 def verify_signature_element(
-    signature: etree._Element, *, certificate: x509.Certificate
+    signature: etree._Element,
+    *,
+    certificate: x509.Certificate,
+    methods: Iterable[str] = (RSA_SHA256,),
 ) -> list[VerifiedReference]:
     """Check every reference's digest and the SignatureValue against ``certificate``.
 
-    Returns what was covered, so that the caller can insist the parts it relies on are signed
-    (an untouched signature over the wrong element proves nothing).
+    ``methods``: the signature algorithms the caller's counterpart may use (RSA-SHA256 unless
+    said otherwise). Returns what was covered, so that the caller can insist the parts it
+    relies on are signed (an untouched signature over the wrong element proves nothing).
     """
+    methods = tuple(methods)
     signed_info = signature.find(_ds("SignedInfo"))
     if signed_info is None:
         raise SignatureInvalid(_("The signature has no SignedInfo."))
     c14n_el = signed_info.find(_ds("CanonicalizationMethod"))
     method_el = signed_info.find(_ds("SignatureMethod"))
     c14n_alg = c14n_el.get("Algorithm") if c14n_el is not None else ""
-    if method_el is None or method_el.get("Algorithm") != RSA_SHA256:
-        raise SignatureInvalid(_("The signature must use RSA with SHA-256."))
+    method = method_el.get("Algorithm") if method_el is not None else ""
+    if method not in methods:
+        if methods == (RSA_SHA256,):
+            raise SignatureInvalid(_("The signature must use RSA with SHA-256."))
+        raise SignatureInvalid(_("The signature uses an algorithm that is not accepted."))
     if c14n_alg not in _C14N_METHODS:
         raise SignatureInvalid(_("The signature uses an unsupported canonicalisation."))
 
@@ -266,15 +306,12 @@ def verify_signature_element(
     inclusive = c14n_el.find(f"{{{EXC_C14N}}}InclusiveNamespaces")
     if inclusive is not None:
         prefixes = tuple((inclusive.get("PrefixList") or "").split())
-    public_key = certificate.public_key()
-    if not isinstance(public_key, rsa.RSAPublicKey):
-        raise SignatureInvalid(_("The signing certificate does not hold an RSA key."))
     try:
-        public_key.verify(
+        _verify(
+            certificate.public_key(),
+            method,
             _b64decode(signature.findtext(_ds("SignatureValue")) or ""),
             canonicalize(signed_info, algorithm=c14n_alg, inclusive_prefixes=prefixes),
-            padding.PKCS1v15(),
-            hashes.SHA256(),
         )
     except InvalidSignature:
         raise SignatureInvalid(_("The signature value does not match the signed data.")) from None
