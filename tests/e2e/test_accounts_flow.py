@@ -41,7 +41,7 @@ def mailbox(tmp_path, settings) -> Path:
     controller.stop()
 
 
-def wait_for_mail(folder: Path, to: str, timeout: float = 15.0) -> email.message.EmailMessage:
+def wait_for_mail(folder: Path, to: str, timeout: float = 45.0) -> email.message.EmailMessage:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for path in sorted(folder.glob("*.eml")):
