@@ -1,0 +1,18 @@
+from django.urls import path
+
+from podkowa.cemetery import views
+
+app_name = "cemetery"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("grob/<int:grave_id>/", views.grave, name="grave"),
+    path("grob/<int:grave_id>/etykieta/", views.grave_label, name="label"),
+    path("grob/<int:grave_id>/wpis/", views.note_add, name="note_add"),
+    path("grob/<int:grave_id>/zdjecie/", views.photo_add, name="photo_add"),
+    path("grob/<int:grave_id>/zyczenia/", views.grave_wishes, name="wishes"),
+    path("zdjecie/<int:photo_id>/", views.photo, name="photo"),
+    path("urzad/moderacja/", views.moderation, name="moderation"),
+    path("urzad/zdjecie/<int:photo_id>/", views.pending_photo, name="pending_photo"),
+    path("urzad/pochowany/<int:burial_id>/", views.burial_edit, name="burial_edit"),
+    path("urzad/<slug:slug>/ortofotomapa/", views.orthophoto, name="orthophoto"),
+]
