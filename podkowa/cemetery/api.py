@@ -83,7 +83,8 @@ def _cemetery(request: HttpRequest, slug: str) -> Cemetery | None:
     return found
 
 
-@router.get("/search", url_name="cemetery_search", response={200: SearchOut, 404: ErrorOut}, auth=None)
+@router.get("/search", url_name="cemetery_search",
+            response={200: SearchOut, 404: ErrorOut}, auth=None)
 def search(request: HttpRequest, filters: Query[SearchFilters]):
     """Find a person buried in the town's cemeteries, best matches first."""
     from podkowa.cemetery.selectors.privacy import details_hidden
@@ -232,7 +233,8 @@ def grave_route_api(request: HttpRequest, grave_id: int, filters: Query[RouteFil
     return route_feature(route, grave)
 
 
-@router.get("/cemeteries/{slug}/map", url_name="cemetery_map", response={200: dict, 404: ErrorOut}, auth=None)
+@router.get("/cemeteries/{slug}/map", url_name="cemetery_map",
+            response={200: dict, 404: ErrorOut}, auth=None)
 def cemetery_map(request: HttpRequest, slug: str):
     """One cemetery's map in one call — quarters, alleys (with stairs), entrances, graves and
     the orthophoto's address and corners — for drawing and for the offline cache. A GeoJSON

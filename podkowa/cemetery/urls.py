@@ -12,6 +12,7 @@ urlpatterns = [
     path("grob/<int:grave_id>/zyczenia/", views.grave_wishes, name="wishes"),
     path("zdjecie/<int:photo_id>/", views.photo, name="photo"),
     path("urzad/moderacja/", views.moderation, name="moderation"),
+    path("urzad/import/", views.import_burials, name="import"),
     path("urzad/zdjecie/<int:photo_id>/", views.pending_photo, name="pending_photo"),
     path("urzad/pochowany/<int:burial_id>/", views.burial_edit, name="burial_edit"),
     path("urzad/<slug:slug>/ortofotomapa/", views.orthophoto, name="orthophoto"),

@@ -278,3 +278,66 @@ def orthophoto(request: HttpRequest, slug: str) -> HttpResponse:
             messages.info(request, _("The orthophoto is on the map."))
             return redirect("cemetery:orthophoto", slug=cemetery.slug)
     return render(request, "cemetery/office/orthophoto.html", {"cemetery": cemetery})
+
+
+_IMPORT_SESSION_KEY = "cemetery_import"
+MAX_PREVIEW_ROWS = 20
+
+
+@login_required
+def import_burials(request: HttpRequest) -> HttpResponse:
+    """Upload → preview with every problem by row → import all rows (or none)."""
+    import base64
+
+    from podkowa.cemetery.services.imports import (
+        MAX_BYTES,
+        ImportRefused,
+        burials_import,
+        burials_import_preview,
+    )
+
+    _require_clerk(request)
+    context: dict = {"cemeteries": cemeteries_for(gmina=request.gmina)}
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        pending = request.session.get(_IMPORT_SESSION_KEY)
+        if not pending:
+            messages.error(request, _("Upload the file again: the preview has expired."))
+            return redirect("cemetery:import")
+        try:
+            report = burials_import(
+                gmina=request.gmina, cemetery_slug=pending["slug"],
+                content=base64.b64decode(pending["content"]), filename=pending["name"],
+                actor=request.user)
+        except ImportRefused as refused:
+            context.update(report=refused.report, slug=pending["slug"])
+            return render(request, "cemetery/office/import.html", context)
+        except ValidationError as error:
+            _flash(request, error)
+            return redirect("cemetery:import")
+        request.session.pop(_IMPORT_SESSION_KEY, None)
+        messages.info(request, _("Imported %(n)s burials (%(g)s new graves).") % {
+            "n": report.imported, "g": report.graves_created})
+        return redirect("cemetery:import")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        slug = (request.POST.get("cemetery") or "").strip()
+        if upload is None or not slug:
+            messages.error(request, _("Choose the cemetery and the file."))
+            return redirect("cemetery:import")
+        if upload.size > MAX_BYTES:
+            messages.error(request, _("The file is too large."))
+            return redirect("cemetery:import")
+        content = upload.read()
+        try:
+            report = burials_import_preview(gmina=request.gmina, cemetery_slug=slug,
+                                            content=content, filename=upload.name)
+        except ValidationError as error:
+            _flash(request, error)
+            return redirect("cemetery:import")
+        if report.ok:
+            request.session[_IMPORT_SESSION_KEY] = {
+                "slug": slug, "name": upload.name,
+                "content": base64.b64encode(content).decode()}
+        context.update(report=report, slug=slug, preview=report.rows[:MAX_PREVIEW_ROWS],
+                       total=len(report.rows), filename=upload.name)
+    return render(request, "cemetery/office/import.html", context)

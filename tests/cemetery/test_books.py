@@ -16,7 +16,8 @@ from tests.factories import UserFactory
 def test_a_correction_keeps_the_old_entry_readable(gmina, burial):
     clerk = UserFactory(email="clerk@example.org")
     burial_correct(gmina=gmina, burial_id=burial.pk, actor=clerk,
-                   changes={"given_names": "Jan Józef Ignacy", "death_place": "Chorkówka k. Krosna"},
+                   changes={"given_names": "Jan Józef Ignacy",
+                            "death_place": "Chorkówka k. Krosna"},
                    reason="akt zgonu nr 12/1882")
     burial.refresh_from_db()
     assert burial.given_names == "Jan Józef Ignacy"
