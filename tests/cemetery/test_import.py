@@ -1,7 +1,9 @@
 import io
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from openpyxl import Workbook
 
 from podkowa.cemetery.models import Burial, Cemetery, Grave
@@ -67,7 +69,7 @@ def test_each_bad_row_is_named_and_nothing_is_imported(gmina, cemetery, grave, t
         "Wilk,Ewa,,1920,1980,1980-05-05,I,9,1",  # no such row
     ))
     err = io.StringIO()
-    with pytest.raises(CommandError, match="Nothing imported"):
+    with translation.override("en"), pytest.raises(CommandError, match="Nothing imported"):
         call_command("import_burials", str(path), "--cemetery", cemetery.slug, stderr=err)
     report = err.getvalue()
     assert "Row 3, death_date" in report
@@ -107,3 +109,14 @@ def test_clerk_screen_previews_then_imports(client, gmina):
     assert not Burial.objects.filter(gmina=gmina).exists()
     client.post("/cmentarz/urzad/import/", {"action": "confirm"})
     assert Burial.objects.filter(gmina=gmina, surname="Nowak").count() == 1
+
+
+def test_the_report_is_in_polish_by_default(gmina, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(csv_bytes("Nowak,Ewa,,1990-01-01,1950-01-01,,A,1,9"))
+    err = io.StringIO()
+    # The command runs in the site's language (a request before may have left another).
+    with translation.override(settings.LANGUAGE_CODE), pytest.raises(CommandError):
+        call_command("import_burials", str(path), "--cemetery", "x", stderr=err)
+    assert "Wiersz 2, death_date: Data zgonu jest wcześniejsza niż data urodzenia." in (
+        err.getvalue())
