@@ -91,3 +91,27 @@ def test_lukasiewicz_without_diacritics_finds_the_demo_grave(gmina):
     hits = burial_search(gmina=gmina, query=query_parse("lukasiewicz"))
     assert hits
     assert all(h.burial.surname.startswith("Łukasiewicz") for h in hits)
+
+
+# The ordered answers to 120 generated queries, as register numbers. Computed once; the same
+# value on SpatiaLite and on PostGIS is what "the same results on both databases" means.
+# (Regenerate deliberately when the ranking or the demo generator changes.)
+GOLDEN_RESULTS_SHA256 = "ba67f1be820db9d4668e9fdfb498a0b934b7847a050e4fd3381269b69124b30f"
+
+
+def test_same_ranked_results_on_every_database(gmina):
+    import hashlib
+    import json
+
+    load_cemetery_demo(gmina)
+    everyone = list(Burial.objects.filter(gmina=gmina).select_related("grave__cemetery")
+                    .order_by("record_number"))
+    rng = random.Random(7)
+    queries = [q for _kind, q, _pk in make_queries(rng.sample(everyone, 100), rng)]
+    queries += ["kowalsk", "nowak 1950", "jan", "lukasiewicz", "zolkowski", "Wiśniewska Maria"]
+    queries += ["anna 1939", "zielinski", "kaminska krystyna", "dabrowski 1970", "mazur",
+                "Zając", "krol", "sliwinski", "jozef", "grazyna"]
+    answers = {q: [h.burial.record_number for h in burial_search(
+        gmina=gmina, query=query_parse(q), limit=10)] for q in queries}
+    digest = hashlib.sha256(json.dumps(answers, sort_keys=True).encode()).hexdigest()
+    assert digest == GOLDEN_RESULTS_SHA256, digest
