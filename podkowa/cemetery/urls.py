@@ -16,4 +16,6 @@ urlpatterns = [
     path("urzad/zdjecie/<int:photo_id>/", views.pending_photo, name="pending_photo"),
     path("urzad/pochowany/<int:burial_id>/", views.burial_edit, name="burial_edit"),
     path("urzad/<slug:slug>/ortofotomapa/", views.orthophoto, name="orthophoto"),
+    path("urzad/<slug:slug>/ksiegi/<slug:book>/", views.book, name="book"),
+    path("urzad/<slug:slug>/ksiegi/<slug:book>.pdf", views.book_pdf, name="book_pdf"),
 ]

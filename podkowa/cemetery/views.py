@@ -341,3 +341,42 @@ def import_burials(request: HttpRequest) -> HttpResponse:
         context.update(report=report, slug=slug, preview=report.rows[:MAX_PREVIEW_ROWS],
                        total=len(report.rows), filename=upload.name)
     return render(request, "cemetery/office/import.html", context)
+
+
+BOOK_PAGE_SIZE = 100
+
+
+@login_required
+def book(request: HttpRequest, slug: str, book: str) -> HttpResponse:
+    """One of the three books, page by page (the PDF holds the whole book)."""
+    from django.core.paginator import Paginator
+    from django.http import Http404
+
+    from podkowa.cemetery.selectors.books import BOOKS, book_rows
+
+    _require_clerk(request)
+    if book not in BOOKS:
+        raise Http404
+    cemetery = cemetery_by_slug(gmina=request.gmina, slug=slug)
+    page = Paginator(book_rows(gmina=request.gmina, cemetery=cemetery, book=book),
+                     BOOK_PAGE_SIZE).get_page(request.GET.get("strona"))
+    return render(request, "cemetery/office/book.html", {
+        "cemetery": cemetery, "book": book, "title": BOOKS[book], "page": page,
+        "books": list(BOOKS.items())})
+
+
+@login_required
+def book_pdf(request: HttpRequest, slug: str, book: str) -> HttpResponse:
+    from django.http import Http404
+
+    from podkowa.cemetery.selectors.books import BOOKS
+    from podkowa.cemetery.selectors.books import book_pdf as render_book
+
+    _require_clerk(request)
+    if book not in BOOKS:
+        raise Http404
+    cemetery = cemetery_by_slug(gmina=request.gmina, slug=slug)
+    pdf = render_book(gmina=request.gmina, cemetery=cemetery, book=book)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{cemetery.slug}-{book}.pdf"'
+    return response
