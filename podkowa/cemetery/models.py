@@ -373,3 +373,26 @@ class GravePhoto(TenantModel):
         verbose_name = _("photo of a grave")
         verbose_name_plural = _("photos of graves")
         ordering = ["created_at", "id"]
+
+
+class LeasePayment(TenantModel):
+    """A recorded payment for keeping a grave (ustawa o cmentarzach art. 7 ust. 2): it moves
+    the grave's paid-until date. Recorded by the clerk until the payments module takes over."""
+
+    grave = models.ForeignKey(Grave, on_delete=models.PROTECT, related_name="lease_payments")
+    amount_grosze = models.PositiveIntegerField(_("amount (grosze)"))
+    paid_on = models.DateField(_("paid on"))
+    years = models.PositiveSmallIntegerField(_("years"), default=20)
+    previous_until = models.DateField(_("valid until before"), null=True, blank=True)
+    new_until = models.DateField(_("valid until"))
+    reference = models.CharField(_("payment reference"), max_length=120, blank=True)
+    payer = models.ForeignKey(GraveHolder, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("payer"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grave lease payment")
+        verbose_name_plural = _("grave lease payments")
+        ordering = ["grave", "paid_on", "id"]

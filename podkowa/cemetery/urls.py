@@ -16,6 +16,10 @@ urlpatterns = [
     path("urzad/zdjecie/<int:photo_id>/", views.pending_photo, name="pending_photo"),
     path("urzad/pochowany/<int:burial_id>/", views.burial_edit, name="burial_edit"),
     path("urzad/<slug:slug>/ortofotomapa/", views.orthophoto, name="orthophoto"),
+    path("urzad/<slug:slug>/", views.office, name="office"),
+    path("urzad/<slug:slug>/alejki/", views.alleys, name="alleys"),
+    path("urzad/<slug:slug>/eksport.<str:fmt>", views.export, name="export"),
+    path("grob/<int:grave_id>/oplata/", views.lease_prolong_view, name="lease_prolong"),
     path("urzad/<slug:slug>/ksiegi/<slug:book>/", views.book, name="book"),
     path("urzad/<slug:slug>/ksiegi/<slug:book>.pdf", views.book_pdf, name="book_pdf"),
 ]

@@ -110,6 +110,12 @@ def grave(request: HttpRequest, grave_id: int) -> HttpResponse:
         "is_clerk": _may(request, "keep_books"),
     }
     if context["is_clerk"]:
+        from django.utils import timezone
+
+        from podkowa.cemetery.services.leases import lease_state
+
+        context["lease"] = lease_state(place)
+        context["lease_expired"] = context["lease"].expired(timezone.localdate())
         context["holders"] = grave_holders_for_clerk(gmina=request.gmina, grave=place,
                                                      actor=request.user, request=request)
     return render(request, "cemetery/grave.html", context)
@@ -380,3 +386,111 @@ def book_pdf(request: HttpRequest, slug: str, book: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{cemetery.slug}-{book}.pdf"'
     return response
+
+
+@login_required
+def office(request: HttpRequest, slug: str) -> HttpResponse:
+    """A cemetery's office page: free places per quarter, expired leases, books, exports,
+    the alley network."""
+    from podkowa.cemetery.selectors.graves import free_places_by_quarter
+    from podkowa.cemetery.services.leases import expired_leases
+
+    _require_clerk(request)
+    cemetery = cemetery_by_slug(gmina=request.gmina, slug=slug)
+    expired = [(g, s) for g, s in expired_leases(gmina=request.gmina)
+               if g.cemetery_id == cemetery.pk]
+    return render(request, "cemetery/office/cemetery.html", {
+        "cemetery": cemetery, "quarters": free_places_by_quarter(gmina=request.gmina,
+                                                                 cemetery=cemetery),
+        "expired": expired[:200], "expired_count": len(expired)})
+
+
+@login_required
+def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    import json
+
+    from django.http import Http404
+
+    from podkowa.cemetery.selectors import exports
+    from podkowa.core.models import AuditLogEntry
+
+    _require_clerk(request)
+    cemetery = cemetery_by_slug(gmina=request.gmina, slug=slug)
+    if fmt == "csv":
+        body, kind = exports.burials_csv(gmina=request.gmina, cemetery=cemetery), "text/csv"
+    elif fmt == "xlsx":
+        body = exports.burials_xlsx(gmina=request.gmina, cemetery=cemetery)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "geojson":
+        body = json.dumps(exports.graves_geojson(gmina=request.gmina, cemetery=cemetery),
+                          ensure_ascii=False).encode()
+        kind = "application/geo+json"
+    else:
+        raise Http404
+    if fmt != "geojson":
+        # The register holds the right-to-bury column (living people's names).
+        AuditLogEntry.objects.create(
+            gmina=request.gmina, actor=request.user, actor_label=request.user.email,
+            subject=None, subject_label="", action=AuditLogEntry.Action.EXPORT,
+            what="cemetery: burial register", object_ref=f"cemetery.cemetery:{cemetery.pk}",
+            path=request.get_full_path()[:500])
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{cemetery.slug}.{fmt}"'
+    return response
+
+
+@login_required
+@require_POST
+def lease_prolong_view(request: HttpRequest, grave_id: int) -> HttpResponse:
+    import datetime as dt
+    from decimal import Decimal, InvalidOperation
+
+    from podkowa.cemetery.services.leases import lease_prolong
+
+    _require_clerk(request)
+    place = grave_get(gmina=request.gmina, grave_id=grave_id)
+    try:
+        try:
+            amount = int((Decimal(request.POST.get("amount", "").replace(",", ".")) * 100)
+                         .to_integral_exact())
+        except (InvalidOperation, ValueError):
+            raise ValidationError({"amount": _("Give the amount in złoty, e.g. 450.00.")}
+                                  ) from None
+        try:
+            paid_on = dt.date.fromisoformat(request.POST.get("paid_on", ""))
+        except ValueError:
+            raise ValidationError({"paid_on": _("Give the payment date as YYYY-MM-DD.")}
+                                  ) from None
+        payment = lease_prolong(gmina=request.gmina, grave_id=place.pk, amount_grosze=amount,
+                                paid_on=paid_on, actor=request.user,
+                                reference=request.POST.get("reference", ""))
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.info(request, _("The grave is paid until %(date)s.") % {
+            "date": payment.new_until.isoformat()})
+    return redirect("cemetery:grave", grave_id=place.pk)
+
+
+@login_required
+def alleys(request: HttpRequest, slug: str) -> HttpResponse:
+    """Import the alley network as GeoJSON (LineStrings; properties name, stairs, length_m)."""
+    from podkowa.cemetery.services.network import alleys_import_geojson
+
+    _require_clerk(request)
+    cemetery = cemetery_by_slug(gmina=request.gmina, slug=slug)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ValidationError(_("Choose the GeoJSON file."))
+            count = alleys_import_geojson(gmina=request.gmina, cemetery=cemetery,
+                                          content=upload.read())
+        except ValidationError as error:
+            _flash(request, error)
+        else:
+            messages.info(request, _("%(n)s alley segments are on the map.") % {"n": count})
+        return redirect("cemetery:alleys", slug=cemetery.slug)
+    return render(request, "cemetery/office/alleys.html", {
+        "cemetery": cemetery, "map_url": reverse("api-v1:cemetery_map", args=[cemetery.slug]),
+        "count": cemetery.alleys.filter(gmina=request.gmina).count()})

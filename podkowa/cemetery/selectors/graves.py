@@ -101,3 +101,16 @@ def alphabetical_index(*, gmina: Gmina, cemetery: Cemetery):
     return (Burial.objects.filter(gmina=gmina, grave__cemetery=cemetery)
             .select_related("grave__quarter", "grave__row")
             .order_by("surname", "given_names", "record_number"))
+
+
+def free_places_by_quarter(*, gmina: Gmina, cemetery: Cemetery) -> list[dict]:
+    """Per quarter: graves, graves with nobody recorded (free places)."""
+    from django.db.models import Count, Q
+
+    rows = (Grave.objects.filter(gmina=gmina, cemetery=cemetery)
+            .values("quarter__code")
+            .annotate(graves=Count("id", distinct=True),
+                      free=Count("id", filter=Q(burials__isnull=True), distinct=True))
+            .order_by("quarter__code"))
+    return sorted(({"quarter": r["quarter__code"], "graves": r["graves"], "free": r["free"]}
+                   for r in rows), key=lambda r: (len(r["quarter"]), r["quarter"]))
