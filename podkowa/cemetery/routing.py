@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 EARTH_M_PER_DEG_LAT = 111_320.0
 _SNAP_DIGITS = 7  # ~1 cm: endpoints closer than that are one junction
-_CELL_M = 25.0  # side of a cell of the grid index used to find the nearest segment
+_CELL_M = 10.0  # side of a cell of the grid index used to find the nearest segment
 
 
 @dataclass
@@ -27,6 +27,7 @@ class Edge:
     stairs: bool
     name: str
     points: list[tuple[float, float]]  # (x, y) metres, from a to b
+    drawn: float = 0.0  # length of the drawing (may differ from the book's length)
 
 
 @dataclass
@@ -40,6 +41,12 @@ class Graph:
     # when a clerk typed a length shorter than the drawn line.
     heuristic_factor: float = 1.0
     grid: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    # Shortest-path trees from the entrances, built on first use: every route starts at an
+    # entrance, so a route is then a walk up the tree (no search per request).
+    trees: dict[tuple, "Tree"] = field(default_factory=dict)
+    trees_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Entrances do not move between network versions: their snaps are kept too.
+    snaps: dict[tuple, "Snap | None"] = field(default_factory=dict)
 
     def to_xy(self, lon: float, lat: float) -> tuple[float, float]:
         kx = EARTH_M_PER_DEG_LAT * math.cos(math.radians(self.lat0))
@@ -93,7 +100,8 @@ def graph_build(segments: list[tuple[int, list[tuple[float, float]], float, bool
         if straight > 0:
             factor = min(factor, length / straight)
         index = len(graph.edges)
-        graph.edges.append(Edge(edge_id, a, b, float(length), bool(stairs), name, points))
+        graph.edges.append(Edge(edge_id, a, b, float(length), bool(stairs), name, points,
+                                polyline_length(points)))
         graph.adjacency[a].append((index, b))
         graph.adjacency[b].append((index, a))
         for cell in _cells_of(points):
@@ -129,20 +137,40 @@ def _project(point, a, b) -> tuple[float, tuple[float, float]]:
     return t, (ax + dx * t, ay + dy * t)
 
 
+def _nearest_on_edge(edge: Edge, px: float, py: float) -> tuple[float, float, float, float]:
+    """(squared distance, x, y, metres along the drawing) of the edge's point nearest p."""
+    points = edge.points
+    best = (math.inf, 0.0, 0.0, 0.0)
+    walked = 0.0
+    for k in range(len(points) - 1):
+        ax, ay = points[k]
+        bx, by = points[k + 1]
+        dx, dy = bx - ax, by - ay
+        span = dx * dx + dy * dy
+        t = 0.0 if span == 0 else ((px - ax) * dx + (py - ay) * dy) / span
+        t = 0.0 if t < 0 else 1.0 if t > 1 else t
+        qx, qy = ax + dx * t, ay + dy * t
+        d2 = (px - qx) ** 2 + (py - qy) ** 2
+        seg = math.sqrt(span)
+        if d2 < best[0]:
+            best = (d2, qx, qy, walked + seg * t)
+        walked += seg
+    return best
+
+
 def _snap_to_edge(graph: Graph, index: int, point) -> Snap:
     edge = graph.edges[index]
-    best = None
-    walked = 0.0
-    drawn = polyline_length(edge.points) or 1.0
-    for a, b in zip(edge.points, edge.points[1:], strict=False):
-        t, projected = _project(point, a, b)
-        distance = math.dist(point, projected)
-        if best is None or distance < best[0]:
-            best = (distance, projected, walked + math.dist(a, b) * t)
-        walked += math.dist(a, b)
-    distance, projected, along = best
+    d2, qx, qy, along = _nearest_on_edge(edge, point[0], point[1])
     # Lengths along the edge follow the book's length, not the drawing's.
-    return Snap(index, projected, along * edge.length / drawn, distance)
+    return Snap(index, (qx, qy), along * edge.length / (edge.drawn or 1.0), math.sqrt(d2))
+
+
+def snap_cached(graph: Graph, lon: float, lat: float, *, step_free: bool = False
+                ) -> "Snap | None":
+    key = (lon, lat, step_free)
+    if key not in graph.snaps:
+        graph.snaps[key] = snap(graph, lon, lat, step_free=step_free)
+    return graph.snaps[key]
 
 
 def snap(graph: Graph, lon: float, lat: float, *, step_free: bool = False) -> Snap | None:
@@ -150,25 +178,33 @@ def snap(graph: Graph, lon: float, lat: float, *, step_free: bool = False) -> Sn
     point = graph.to_xy(lon, lat)
     if not graph.edges:
         return None
-    cx, cy = math.floor(point[0] / _CELL_M), math.floor(point[1] / _CELL_M)
-    best: Snap | None = None
+    px, py = point
+    cx, cy = math.floor(px / _CELL_M), math.floor(py / _CELL_M)
+    edges, grid = graph.edges, graph.grid
+    best_d2, best_index = math.inf, -1
+    seen: set[int] = set()
     radius = 0
     # Widen the ring of cells until a segment is found and no closer one can exist outside.
     while True:
-        ring = [(cx + i, cy + j) for i in range(-radius, radius + 1)
-                for j in range(-radius, radius + 1) if max(abs(i), abs(j)) == radius]
-        for cell in ring:
-            for index in graph.grid.get(cell, ()):
-                if step_free and graph.edges[index].stairs:
+        for i in range(-radius, radius + 1):
+            for j in range(-radius, radius + 1):
+                if max(abs(i), abs(j)) != radius:
                     continue
-                candidate = _snap_to_edge(graph, index, point)
-                if best is None or candidate.offset < best.offset:
-                    best = candidate
-        if best is not None and best.offset <= radius * _CELL_M:
-            return best
+                for index in grid.get((cx + i, cy + j), ()):
+                    if index in seen:
+                        continue
+                    seen.add(index)
+                    edge = edges[index]
+                    if step_free and edge.stairs:
+                        continue
+                    d2 = _nearest_on_edge(edge, px, py)[0]
+                    if d2 < best_d2:
+                        best_d2, best_index = d2, index
+        if best_index >= 0 and math.sqrt(best_d2) <= radius * _CELL_M:
+            return _snap_to_edge(graph, best_index, point)
         radius += 1
-        if radius > 4000:  # ~100 km: nothing walkable at all
-            return best
+        if radius > 10_000:  # ~100 km: nothing walkable at all
+            return _snap_to_edge(graph, best_index, point) if best_index >= 0 else None
 
 
 @dataclass
@@ -190,7 +226,7 @@ class Route:
 def _edge_part(graph: Graph, index: int, start: float, end: float) -> list[tuple[float, float]]:
     """The edge's polyline between two book-length positions (start may exceed end)."""
     edge = graph.edges[index]
-    drawn = polyline_length(edge.points) or 1.0
+    drawn = edge.drawn or 1.0
     scale = drawn / (edge.length or 1.0)
     lo, hi = sorted((start * scale, end * scale))
     points = []
@@ -287,6 +323,108 @@ def shortest_route(graph: Graph, source: Snap, target: Snap, *,
                            list(reversed(edge.points)), edge.length))
             node = previous
         pieces.reverse()
+    return Route(legs=_legs(graph, pieces), length=best_total, start=source.point,
+                 end=target.point)
+
+
+@dataclass
+class Tree:
+    source: Snap
+    step_free: bool
+    dist: dict[int, float]
+    came: dict[int, tuple[int, int]]  # node → (previous node or -1 for the source, edge)
+
+
+def tree_build(graph: Graph, source: Snap, *, step_free: bool = False) -> Tree:
+    """Dijkstra from a point on the network to every node it reaches."""
+    edge = graph.edges[source.edge]
+    dist: dict[int, float] = {}
+    came: dict[int, tuple[int, int]] = {}
+    heap: list[tuple[float, int]] = []
+    for cost, node in ((source.along, edge.a), (edge.length - source.along, edge.b)):
+        if cost < dist.get(node, math.inf):
+            dist[node] = cost
+            came[node] = (-1, source.edge)
+            heapq.heappush(heap, (cost, node))
+    adjacency, edges = graph.adjacency, graph.edges
+    while heap:
+        cost, node = heapq.heappop(heap)
+        if cost > dist[node]:
+            continue
+        for edge_index, other in adjacency[node]:
+            if step_free and edges[edge_index].stairs:
+                continue
+            new_cost = cost + edges[edge_index].length
+            if new_cost < dist.get(other, math.inf):
+                dist[other] = new_cost
+                came[other] = (node, edge_index)
+                heapq.heappush(heap, (new_cost, other))
+    return Tree(source, step_free, dist, came)
+
+
+def tree_for(graph: Graph, source: Snap, *, step_free: bool = False) -> Tree:
+    key = (source.edge, round(source.along, 3), step_free)
+    tree = graph.trees.get(key)
+    if tree is None:
+        with graph.trees_lock:
+            tree = graph.trees.get(key)
+            if tree is None:
+                tree = graph.trees[key] = tree_build(graph, source, step_free=step_free)
+    return tree
+
+
+def _best_end(graph: Graph, tree: Tree, target: Snap) -> tuple[float, int | None]:
+    source = tree.source
+    dst_edge = graph.edges[target.edge]
+    best_total, best_end = math.inf, None
+    if source.edge == target.edge:
+        best_total, best_end = abs(source.along - target.along), None
+    for node, extra in ((dst_edge.a, target.along), (dst_edge.b, dst_edge.length - target.along)):
+        cost = tree.dist.get(node)
+        if cost is not None and cost + extra < best_total:
+            best_total, best_end = cost + extra, node
+    return best_total, best_end
+
+
+def route_cost(graph: Graph, tree: Tree, target: Snap) -> float:
+    """The length of the shortest way (inf when unreachable), without building the route."""
+    return _best_end(graph, tree, target)[0]
+
+
+def route_from_tree(graph: Graph, tree: Tree, target: Snap) -> Route | None:
+    """The shortest way from the tree's source to `target` (None when unreachable)."""
+    source = tree.source
+    dst_edge = graph.edges[target.edge]
+    best_total, best_end = _best_end(graph, tree, target)
+    if best_total == math.inf:
+        return None
+    pieces: list[tuple[int, list[tuple[float, float]], float]] = []
+    if best_end is None:
+        pieces.append((source.edge, _edge_part(graph, source.edge, source.along, target.along),
+                       best_total))
+    else:
+        node = best_end
+        along_end = 0.0 if node == dst_edge.a else dst_edge.length
+        pieces.append((target.edge, _edge_part(graph, target.edge, along_end, target.along),
+                       abs(target.along - along_end)))
+        while True:
+            previous, edge_index = tree.came[node]
+            edge = graph.edges[edge_index]
+            if previous == -1:
+                along_node = 0.0 if node == edge.a else edge.length
+                pieces.append((edge_index, _edge_part(graph, edge_index, source.along,
+                                                      along_node),
+                               abs(along_node - source.along)))
+                break
+            pieces.append((edge_index, list(edge.points) if previous == edge.a else
+                           list(reversed(edge.points)), edge.length))
+            node = previous
+        pieces.reverse()
+    return Route(legs=_legs(graph, pieces), length=best_total, start=source.point,
+                 end=target.point)
+
+
+def _legs(graph: Graph, pieces) -> list[Leg]:
     legs: list[Leg] = []
     for edge_index, points, length in pieces:
         edge = graph.edges[edge_index]
@@ -297,7 +435,7 @@ def shortest_route(graph: Graph, source: Snap, target: Snap, *,
             legs[-1].points.extend(points[1:])
         else:
             legs.append(Leg(edge.name, length, list(points), edge.stairs))
-    return Route(legs=legs, length=best_total, start=source.point, end=target.point)
+    return legs
 
 
 def bearing(a: tuple[float, float], b: tuple[float, float]) -> float:

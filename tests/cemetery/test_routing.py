@@ -62,3 +62,34 @@ def test_chosen_entrance_is_used(gmina, cemetery, grave):
     # Nearest entrance by walking: the gate (95 m) beats the east gate (2+50+10+3=65)? No —
     # the east gate is nearer, so it is also what "nearest" picks.
     assert grave_route(grave=grave, language="en").entrance == east
+
+
+def test_entrance_trees_and_a_star_agree_on_a_random_network():
+    import random
+
+    from podkowa.cemetery import routing
+
+    rng = random.Random(5)
+    segments = []
+    n = 12
+    for i in range(n):
+        for j in range(n):
+            for di, dj in ((1, 0), (0, 1)):
+                if i + di < n and j + dj < n and rng.random() < 0.85:
+                    a, b = _to_lonlat(i * 10, j * 10), _to_lonlat((i + di) * 10, (j + dj) * 10)
+                    segments.append((len(segments), [a, b], 10 * (1 + rng.random()),
+                                     rng.random() < 0.1, f"{i}-{j}"))
+    graph = routing.graph_build(segments)
+    for step_free in (False, True):
+        source = routing.snap(graph, *_to_lonlat(0, -1), step_free=step_free)
+        tree = routing.tree_for(graph, source, step_free=step_free)
+        for _ in range(40):
+            target = routing.snap(graph, *_to_lonlat(rng.uniform(0, 110), rng.uniform(0, 110)),
+                                  step_free=step_free)
+            by_tree = routing.route_from_tree(graph, tree, target)
+            by_search = routing.shortest_route(graph, source, target, step_free=step_free)
+            assert (by_tree is None) == (by_search is None)
+            if by_tree is not None:
+                assert abs(by_tree.length - by_search.length) < 1e-6
+                walked = sum(leg.length for leg in by_tree.legs)
+                assert abs(walked - by_tree.length) < 1e-6

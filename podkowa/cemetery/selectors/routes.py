@@ -114,16 +114,21 @@ def grave_route(*, grave: Grave, entrance_id: int | None = None, step_free: bool
         raise ValidationError({"grave": _("The cemetery has no alleys on the map yet.")})
     best = None
     for entrance in entrances:
-        source = routing.snap(graph, entrance.location.x, entrance.location.y,
-                              step_free=step_free)
-        route = routing.shortest_route(graph, source, target, step_free=step_free)
-        if route is not None and (best is None or route.length < best[1].length):
-            best = (entrance, route, source)
-    if best is None:
+        source = routing.snap_cached(graph, entrance.location.x, entrance.location.y,
+                                     step_free=step_free)
+        if source is None:
+            continue
+        tree = routing.tree_for(graph, source, step_free=step_free)
+        # The walk from the gate to the alley counts: a far gate on a near alley is far.
+        cost = routing.route_cost(graph, tree, target) + source.offset
+        if cost != math.inf and (best is None or cost < best[0]):
+            best = (cost, entrance, tree, source)
+    route = routing.route_from_tree(graph, best[2], target) if best is not None else None
+    if route is None:
         raise ValidationError({"step_free": _(
             "There is no step-free way to this grave.") if step_free else _(
             "This grave cannot be reached along the alleys on the map.")})
-    entrance, route, source = best
+    _cost, entrance, _tree, source = best
     grave_xy = graph.to_xy(grave.location.x, grave.location.y)
     entrance_xy = graph.to_xy(entrance.location.x, entrance.location.y)
     points: list[tuple[float, float]] = [entrance_xy]
