@@ -223,6 +223,9 @@ class Burial(TenantModel):
     burial_right_holder = models.CharField(_("who had the right to bury"), max_length=200,
                                            blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # The names as search keys, "surname|given names|family name" (podkowa/cemetery/text.py):
+    # ranking reads these instead of folding every candidate's names again.
+    search_key = models.CharField(max_length=400, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("burial")

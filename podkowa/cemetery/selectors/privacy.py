@@ -9,22 +9,30 @@ from django.utils import timezone
 from podkowa.cemetery.models import Burial
 
 
-def details_hidden(burial: Burial, *, today: dt.date | None = None) -> bool:
-    grave = burial.grave
-    if grave.holder_allows_details:
-        return False
-    years = grave.cemetery.recent_death_privacy_years
-    if not years:
+def _plus_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def hidden_by(*, holder_allows: bool, years: int, death_date: dt.date | None,
+              death_year: int | None, burial_date: dt.date | None,
+              today: dt.date | None = None) -> bool:
+    if holder_allows or not years:
         return False
     today = today or timezone.localdate()
-    if burial.death_date is not None:
-        try:
-            limit = burial.death_date.replace(year=burial.death_date.year + years)
-        except ValueError:  # 29 February
-            limit = burial.death_date.replace(year=burial.death_date.year + years, day=28)
-        return today < limit
-    if burial.death_year is not None:
-        return today.year < burial.death_year + years
+    if death_date is not None:
+        return today < _plus_years(death_date, years)
+    if death_year is not None:
+        return today.year < death_year + years
     # No date of death in the book: nothing says the death is old.
-    return burial.burial_date is None or today < burial.burial_date.replace(
-        year=burial.burial_date.year + years, day=min(burial.burial_date.day, 28))
+    return burial_date is None or today < _plus_years(burial_date, years)
+
+
+def details_hidden(burial: Burial, *, today: dt.date | None = None) -> bool:
+    grave = burial.grave
+    return hidden_by(holder_allows=grave.holder_allows_details,
+                     years=grave.cemetery.recent_death_privacy_years,
+                     death_date=burial.death_date, death_year=burial.death_year,
+                     burial_date=burial.burial_date, today=today)

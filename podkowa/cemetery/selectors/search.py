@@ -11,10 +11,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils import timezone
 
 from podkowa.cemetery import text
 from podkowa.cemetery.models import Burial, BurialSearchWord, Cemetery, SearchVariant
-from podkowa.cemetery.selectors.privacy import details_hidden
+from podkowa.cemetery.selectors.privacy import hidden_by
 from podkowa.core.models import Gmina
 
 _YEAR = re.compile(r"\b(1[5-9]\d\d|2[01]\d\d)\b")
@@ -125,30 +126,33 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
                 if score and score > seen.get(position, 0.0):
                     seen[position] = score
         ranked_ids = sorted(coverage, key=lambda b: (-sum(coverage[b].values()), b))
-        candidates = list(base.filter(pk__in=ranked_ids[:MAX_CANDIDATES]).select_related(
-            "grave__quarter", "grave__row", "grave__cemetery"))
+        rows = base.filter(pk__in=ranked_ids[:MAX_CANDIDATES])
     else:
         years = [y for y in (query.born, query.died, *query.years) if y]
         window = Q()
         for year in years:
             span = (year - query.tolerance, year + query.tolerance)
             window |= Q(birth_year__range=span) | Q(death_year__range=span)
-        candidates = list(base.filter(window).select_related(
-            "grave__quarter", "grave__row", "grave__cemetery").order_by(
-            "surname", "given_names", "id")[:MAX_CANDIDATES])
-    hits = []
-    for burial in candidates:
-        hidden = details_hidden(burial)
-        birth_year = None if hidden else burial.birth_year
-        death_year = None if hidden else burial.death_year
+        rows = base.filter(window).order_by("surname", "given_names", "id")[:MAX_CANDIDATES]
+    # Ranked on plain values; only the winners become model instances.
+    today = timezone.localdate()
+    scored = []
+    for (pk, key, surname, given, birth_year, death_year, death_date, burial_date, allows,
+         years_hidden) in rows.values_list(
+            "pk", "search_key", "surname", "given_names", "birth_year", "death_year",
+            "death_date", "burial_date", "grave__holder_allows_details",
+            "grave__cemetery__recent_death_privacy_years"):
+        if hidden_by(holder_allows=allows, years=years_hidden, death_date=death_date,
+                     death_year=death_year, burial_date=burial_date, today=today):
+            birth_year = death_year = None
         if query.born and not _year_fit(birth_year, query.born, query.tolerance):
             continue
         if query.died and not _year_fit(death_year, query.died, query.tolerance):
             continue
         if query.words:
-            fields = {"surname": text.words(burial.surname),
-                      "given_names": text.words(burial.given_names),
-                      "family_name": text.words(burial.family_name)}
+            parts = [*key.split("|"), "", "", ""][:3]
+            fields = {"surname": parts[0].split(), "given_names": parts[1].split(),
+                      "family_name": parts[2].split()}
             score = sum(_token_score(m, fields) for m in matches) / len(matches)
             if score <= 0:
                 continue
@@ -160,6 +164,12 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
             # A year that fits no date of this person makes them a worse answer, not none:
             # the asker may remember it wrong.
             score *= 1.0 + 0.25 * fit if fit else 0.6
-        hits.append(Hit(burial, round(score, 6)))
-    hits.sort(key=lambda h: (-h.score, h.burial.surname, h.burial.given_names, h.burial.pk))
-    return hits[:limit]
+        scored.append((-round(score, 6), surname, given, pk))
+    scored.sort()
+    top = scored[:limit]
+    burials = Burial.objects.filter(gmina=gmina, pk__in=[pk for *_rest, pk in top]) \
+        .select_related("grave__quarter", "grave__row", "grave__cemetery") \
+        .defer("grave__location", "grave__outline", "grave__quarter__area",
+               "grave__cemetery__location")
+    by_pk = {b.pk: b for b in burials}
+    return [Hit(by_pk[pk], -negative) for negative, _s, _g, pk in top]

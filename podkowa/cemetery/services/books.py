@@ -288,6 +288,11 @@ def burial_clean(data: dict) -> dict:
     return clean
 
 
+def burial_search_key(burial: Burial) -> str:
+    return "|".join(" ".join(text.words(value)) for value in (
+        burial.surname, burial.given_names, burial.family_name))
+
+
 def burial_words(burial: Burial) -> set[str]:
     found: set[str] = set()
     for value in (burial.surname, burial.given_names, burial.family_name):
@@ -353,7 +358,9 @@ def burials_register(*, gmina: Gmina, entries: Iterable[tuple[Grave, dict]], act
     for grave, data in cleaned:
         if not data.get("record_number"):
             data["record_number"] = next(numbers)
-        burials.append(Burial(gmina=gmina, grave=grave, version=1, **data))
+        burial = Burial(gmina=gmina, grave=grave, version=1, **data)
+        burial.search_key = burial_search_key(burial)
+        burials.append(burial)
     burials = Burial.objects.bulk_create(burials, batch_size=1000)
     if any(b.pk is None for b in burials):  # backends that do not return ids
         numbers_written = [b.record_number for b in burials]
@@ -399,6 +406,7 @@ def burial_correct(*, gmina: Gmina, burial_id: int, changes: dict, actor,
     for name, value in clean.items():
         setattr(burial, name, value)
     burial.version += 1
+    burial.search_key = burial_search_key(burial)
     burial.save()
     _version_write(gmina=gmina, book=BookEntryVersion.Book.BURIAL, obj=burial,
                    fields=BURIAL_FIELDS, actor=actor, reason=reason)
