@@ -324,7 +324,8 @@ class SearchVariant(TenantModel):
     """A word with one letter deleted (or the word itself, `is_word`), pointing at the word:
     two words one typo apart share a variant (symmetric-deletion matching)."""
 
-    variant = models.CharField(max_length=60)
+    # db_index: on PostgreSQL this adds the pattern-ops index the prefix (LIKE) lookup uses.
+    variant = models.CharField(max_length=60, db_index=True)
     word = models.CharField(max_length=60)
     is_word = models.BooleanField(default=False)
 

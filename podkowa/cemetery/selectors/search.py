@@ -60,7 +60,7 @@ def query_parse(q: str, *, born: int | None = None, died: int | None = None,
                  quarter=(quarter or "").strip())
 
 
-def _word_matches(gmina: Gmina, token: str) -> dict[str, float]:
+def _word_matches(gmina: Gmina, token: str, *, typing: bool) -> dict[str, float]:
     """Index words this query word may mean, with how well each fits."""
     found: dict[str, float] = {}
     variants = text.deletions(token)
@@ -71,10 +71,12 @@ def _word_matches(gmina: Gmina, token: str) -> dict[str, float]:
             TWO_EDITS if distance == 2 and len(token) >= 6 else 0.0)
         if score:
             found[word] = max(found.get(word, 0.0), score)
-    if len(token) >= 3:
-        # As-you-type: the last letters are not there yet. '{' follows 'z' in ASCII.
+    if typing and len(token) >= 3:
+        # As-you-type: the last word's last letters are not there yet. (A LIKE prefix, not a
+        # range: a range depends on the database's collation, LIKE on lower-case ASCII does
+        # not.)
         prefixed = (SearchVariant.objects.filter(
-            gmina=gmina, is_word=True, variant__gte=token, variant__lt=token + "{")
+            gmina=gmina, is_word=True, variant__startswith=token)
             .order_by("variant").values_list("word", flat=True)[:MAX_PREFIX_WORDS])
         for word in prefixed:
             if word != token:
@@ -110,7 +112,8 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
         base = base.filter(grave__cemetery=cemetery)
     if query.quarter:
         base = base.filter(grave__quarter__code__iexact=query.quarter)
-    matches = [_word_matches(gmina, token) for token in query.words]
+    matches = [_word_matches(gmina, token, typing=(i == len(query.words) - 1))
+               for i, token in enumerate(query.words)]
     if query.words:
         all_words = set().union(*matches)
         if not all_words:
