@@ -118,7 +118,11 @@ def grave(request: HttpRequest, grave_id: int) -> HttpResponse:
         context["lease_expired"] = context["lease"].expired(timezone.localdate())
         context["holders"] = grave_holders_for_clerk(gmina=request.gmina, grave=place,
                                                      actor=request.user, request=request)
-    return render(request, "cemetery/grave.html", context)
+    response = render(request, "cemetery/grave.html", context)
+    if not context["is_clerk"]:
+        # What anyone may see: the service worker may keep it for use without a network.
+        response["X-Podkowa-Offline"] = "public"
+    return response
 
 
 def grave_label(request: HttpRequest, grave_id: int) -> HttpResponse:

@@ -155,3 +155,10 @@ def test_personal_data_export_and_shred_of_a_holder(gmina, grave):
     assert export(gmina=gmina, user=person)["grave_holder"] == []
     holder = grave.holders.get()
     assert holder.phone == "" and holder.user is None and holder.last_name == "Lis"
+
+
+def test_only_the_public_grave_page_may_be_kept_offline(client, gmina, grave):
+    assert client.get(f"/cmentarz/grob/{grave.pk}/")["X-Podkowa-Offline"] == "public"
+    sign_in_with_second_factor(client, make_official(gmina, Role.CEMETERY_CLERK))
+    # The clerk's page shows the holders (living people's data): never kept.
+    assert "X-Podkowa-Offline" not in client.get(f"/cmentarz/grob/{grave.pk}/")

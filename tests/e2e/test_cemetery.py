@@ -63,3 +63,25 @@ def test_find_lukasiewicz_open_the_grave_and_see_the_way(page, axe, cemetery_tow
     expect(page.locator("#grave-map[data-route-drawn='3']")).to_have_count(1)
     expect(page.locator("path.route-line")).to_have_count(1)
     axe(page, "grave page with the route")
+
+
+def test_with_the_network_cut_the_grave_map_and_route_still_show(page, axe, cemetery_town):
+    url = f"/cmentarz/grob/{cemetery_town.pk}/?route=1&entrance="
+    page.goto("/")
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.goto(url)
+    assert page.evaluate("() => navigator.serviceWorker.controller !== null")
+    expect(page.locator("#grave-map[data-route-drawn='3']")).to_have_count(1)
+    page.context.set_offline(True)
+    try:
+        page.reload()
+        expect(page.locator("h1")).to_have_text("Łukasiewicz Ignacy")
+        expect(page.locator("#route-steps li")).to_have_count(3)
+        # The map data and the route came from the kept copies: drawn again offline.
+        expect(page.locator("#grave-map[data-route-drawn='3']")).to_have_count(1)
+        expect(page.locator("path.route-line")).to_have_count(1)
+        expect(page.locator("path.map-alley")).to_have_count(4)
+        expect(page.locator("path.map-entrance")).to_have_count(1)
+        axe(page, "grave page offline")
+    finally:
+        page.context.set_offline(False)

@@ -26,6 +26,9 @@
         if (p.kind === "quarter") {
           return {className: "map-quarter", color: "#5b6b5f", weight: 1, fillOpacity: 0.08};
         }
+        if (p.kind === "entrance") {
+          return {className: "map-entrance", color: "#1f5f3f", fillOpacity: 0.9};
+        }
         return {className: p.stairs ? "map-alley map-alley--stairs" : "map-alley",
                 color: p.stairs ? "#8a5a00" : "#6f7f73", weight: 3,
                 dashArray: p.stairs ? "4 4" : null};
