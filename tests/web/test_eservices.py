@@ -2,7 +2,7 @@ from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import include, path
 
-from podkowa.web.eservices import CATALOGUE
+from podkowa.web.eservices import CATALOGUE, eservice_links
 
 
 def _payments_home(request):
@@ -16,6 +16,10 @@ urlpatterns = [
 ]
 
 
+def _not_installed() -> int:
+    return sum(1 for link in eservice_links() if not link.available)
+
+
 def test_catalogue_has_the_seven_services_in_order():
     assert [service.key for service in CATALOGUE] == [
         "panel", "payments", "consultations", "cemetery", "culture", "registers", "reports",
@@ -25,7 +29,8 @@ def test_catalogue_has_the_seven_services_in_order():
 def test_service_not_installed_is_shown_as_coming_soon_without_a_link(client, gmina):
     html = client.get("/", HTTP_COOKIE="django_language=en").content.decode()
     assert "/platnosci/" not in html
-    assert html.count("Coming soon") == 6
+    # As many as the apps not installed yet (each app's branch switches its own card on).
+    assert html.count("Coming soon") == _not_installed() >= 1
 
 
 @override_settings(ROOT_URLCONF=__name__)
@@ -33,7 +38,7 @@ def test_service_becomes_a_link_once_its_app_routes_it(client, gmina):
     html = client.get("/", HTTP_COOKIE="django_language=en").content.decode()
     assert '<a href="/platnosci/">Payments</a>' in html  # the card
     assert html.count('href="/platnosci/"') == 2  # the card and the primary navigation
-    assert html.count("Coming soon") == 5
+    assert html.count("Coming soon") == _not_installed()
 
 
 def test_csrf_failure_page_is_in_the_design(gmina):
