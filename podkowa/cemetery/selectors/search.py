@@ -119,10 +119,20 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
         if not all_words:
             return []
         coverage: dict[int, dict[int, float]] = defaultdict(dict)
-        index = BurialSearchWord.objects.filter(gmina=gmina, word__in=all_words)
+        index = BurialSearchWord.objects.filter(gmina=gmina)
         if cemetery is not None:
             index = index.filter(cemetery_id_copy=cemetery.pk)
-        for burial_id, word in index.values_list("burial_id", "word"):
+        found = index.filter(word__in=all_words)
+        if len(matches) > 1:
+            # The person sought matches every word typed (each within a typo), so the rarest
+            # word alone bounds the candidates: "Jan Kowalski" reads the few Kowalskis, not
+            # every Jan. When nobody matches it (a word beyond a typo), all words are used.
+            sizes = sorted((index.filter(word__in=m).count(), i) for i, m in enumerate(matches))
+            rarest = matches[sizes[0][1]]
+            if sizes[0][0]:
+                found = found.filter(burial_id__in=index.filter(word__in=rarest)
+                                     .values("burial_id"))
+        for burial_id, word in found.values_list("burial_id", "word"):
             seen = coverage[burial_id]
             for position, token_matches in enumerate(matches):
                 score = token_matches.get(word)

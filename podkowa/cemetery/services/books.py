@@ -124,6 +124,12 @@ def _next_numbers(gmina: Gmina, model, prefix: str, count: int,
     return [f"{prefix}{top + i:05d}" for i in range(1, count + 1)]
 
 
+def _lock_cemetery(cemetery: Cemetery) -> None:
+    """Grave numbers and places are chosen under the cemetery's row lock."""
+    list(Cemetery.objects.select_for_update().filter(
+        gmina_id=cemetery.gmina_id, pk=cemetery.pk).values_list("pk", flat=True))
+
+
 @transaction.atomic
 def grave_create(*, gmina: Gmina, cemetery: Cemetery, quarter: str, row: str, number: str,
                  kind: str = GraveKind.EARTH, location: Point | None = None,
@@ -137,6 +143,7 @@ def grave_create(*, gmina: Gmina, cemetery: Cemetery, quarter: str, row: str, nu
         raise ValidationError({"kind": _("Unknown grave type.")})
     quarter_row = row_ensure(gmina=gmina, quarter=quarter_ensure(
         gmina=gmina, cemetery=cemetery, code=quarter), code=row)
+    _lock_cemetery(cemetery)
     if Grave.objects.filter(gmina=gmina, row=quarter_row, number=number).exists():
         raise ValidationError({"number": _("Grave %(place)s already exists.") % {
             "place": f"{quarter}/{row}/{number}"}})
@@ -349,6 +356,10 @@ def burials_register(*, gmina: Gmina, entries: Iterable[tuple[Grave, dict]], act
             error.params = {"index": index}
             raise
     missing = sum(1 for _g, c in cleaned if not c.get("record_number"))
+    if missing:
+        # The next register numbers are read and written under the town's row lock, so two
+        # registrations at once never pick the same number (the unique constraint backs it).
+        list(Gmina.objects.select_for_update().filter(pk=gmina.pk).values_list("pk", flat=True))
     numbers = iter(_next_numbers(gmina, Burial, "P-", missing))
     given = [c["record_number"] for _g, c in cleaned if c.get("record_number")]
     if len(set(given)) != len(given) or Burial.objects.filter(
@@ -471,6 +482,7 @@ def graves_register(*, gmina: Gmina, cemetery: Cemetery, entries: list[dict], ac
         key = (code, str(entry["row"]).strip())
         if key not in rows:
             rows[key] = row_ensure(gmina=gmina, quarter=quarters[code], code=key[1])
+    _lock_cemetery(cemetery)
     taken = set(Grave.objects.filter(gmina=gmina, cemetery=cemetery).values_list(
         "row_id", "number"))
     numbers = iter(_next_numbers(gmina, Grave, "G-", len(entries), {"cemetery": cemetery}))
