@@ -108,6 +108,7 @@ def grave(request: HttpRequest, grave_id: int) -> HttpResponse:
         "may_contribute": _may(request, "contribute") and not
         place.holder_vetoes_public_content,
         "is_clerk": _may(request, "keep_books"),
+        "may_set_wishes": _may(request, "set_holder_wishes", place),
     }
     if context["is_clerk"]:
         from django.utils import timezone
@@ -119,7 +120,7 @@ def grave(request: HttpRequest, grave_id: int) -> HttpResponse:
         context["holders"] = grave_holders_for_clerk(gmina=request.gmina, grave=place,
                                                      actor=request.user, request=request)
     response = render(request, "cemetery/grave.html", context)
-    if not context["is_clerk"]:
+    if not context["is_clerk"] and not context["may_set_wishes"]:
         # What anyone may see: the service worker may keep it for use without a network.
         response["X-Podkowa-Offline"] = "public"
     return response

@@ -162,3 +162,21 @@ def test_only_the_public_grave_page_may_be_kept_offline(client, gmina, grave):
     sign_in_with_second_factor(client, make_official(gmina, Role.CEMETERY_CLERK))
     # The clerk's page shows the holders (living people's data): never kept.
     assert "X-Podkowa-Offline" not in client.get(f"/cmentarz/grob/{grave.pk}/")
+
+
+def test_the_holder_may_veto_and_nobody_else(client, gmina, grave):
+    holder_user = UserFactory(email="holder@example.org")
+    holder_register(gmina=gmina, grave=grave, first_name="Ewa", last_name="Lis",
+                    user=holder_user)
+    stranger = UserFactory(email="stranger@example.org")
+    client.force_login(stranger)
+    assert "wish-veto" not in client.get(f"/cmentarz/grob/{grave.pk}/").content.decode()
+    assert client.post(f"/cmentarz/grob/{grave.pk}/zyczenia/",
+                       {"veto": "1", "reason": "x"}).status_code == 403
+    client.force_login(holder_user)
+    page = client.get(f"/cmentarz/grob/{grave.pk}/")
+    assert "wish-veto" in page.content.decode()
+    assert "X-Podkowa-Offline" not in page
+    client.post(f"/cmentarz/grob/{grave.pk}/zyczenia/", {"veto": "1", "reason": "my wish"})
+    grave.refresh_from_db()
+    assert grave.holder_vetoes_public_content is True
