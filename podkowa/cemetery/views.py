@@ -480,22 +480,45 @@ def lease_prolong_view(request: HttpRequest, grave_id: int) -> HttpResponse:
 @login_required
 def alleys(request: HttpRequest, slug: str) -> HttpResponse:
     """Import the alley network as GeoJSON (LineStrings; properties name, stairs, length_m)."""
-    from podkowa.cemetery.services.network import alleys_import_geojson
+    import json
+
+    from podkowa.cemetery.services.network import (
+        alley_add,
+        alley_delete,
+        alleys_import_geojson,
+    )
 
     _require_clerk(request)
     cemetery = cemetery_by_slug(gmina=request.gmina, slug=slug)
     if request.method == "POST":
-        upload = request.FILES.get("file")
+        action = request.POST.get("action", "import")
         try:
-            if upload is None:
-                raise ValidationError(_("Choose the GeoJSON file."))
-            count = alleys_import_geojson(gmina=request.gmina, cemetery=cemetery,
-                                          content=upload.read())
+            if action == "add":
+                try:
+                    coords = json.loads(request.POST.get("coords") or "[]")
+                except ValueError:
+                    raise ValidationError(_("Draw the segment on the map first.")) from None
+                alley_add(gmina=request.gmina, cemetery=cemetery, coords=coords,
+                          name=request.POST.get("name", ""),
+                          is_stairs=request.POST.get("stairs") == "1")
+                messages.info(request, _("The segment is on the map."))
+            elif action == "delete":
+                alley_delete(gmina=request.gmina, cemetery=cemetery,
+                             edge_id=_int(request.POST.get("id")) or 0)
+                messages.info(request, _("The segment is removed."))
+            else:
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise ValidationError(_("Choose the GeoJSON file."))
+                count = alleys_import_geojson(gmina=request.gmina, cemetery=cemetery,
+                                              content=upload.read())
+                messages.info(request, _("%(n)s alley segments are on the map.") % {"n": count})
         except ValidationError as error:
             _flash(request, error)
-        else:
-            messages.info(request, _("%(n)s alley segments are on the map.") % {"n": count})
         return redirect("cemetery:alleys", slug=cemetery.slug)
     return render(request, "cemetery/office/alleys.html", {
         "cemetery": cemetery, "map_url": reverse("api-v1:cemetery_map", args=[cemetery.slug]),
-        "count": cemetery.alleys.filter(gmina=request.gmina).count()})
+        "count": cemetery.alleys.filter(gmina=request.gmina).count(),
+        "segments": cemetery.alleys.filter(gmina=request.gmina).order_by("name", "pk"),
+        "tile_url": settings.MAP_TILE_URL,
+        "center": cemetery.location})

@@ -47,3 +47,24 @@ def test_alleys_import_replaces_the_network(client, gmina, cemetery, grave):
     client.post(f"/cmentarz/urzad/{cemetery.slug}/alejki/", {"file": SimpleUploadedFile(
         "b.geojson", json.dumps(bad).encode())})
     assert AlleyEdge.objects.filter(gmina=gmina).count() == 1
+
+
+def test_clerk_draws_and_removes_a_segment(client, gmina, cemetery, grave):
+    sign_in_with_second_factor(client, make_official(gmina, Role.CEMETERY_CLERK))
+    before = client.get(f"/api/v1/cemetery/graves/{grave.pk}/route").json()
+    # From the gate's corner, drawn 1 m off (joins the junction), to alley 2 by the grave.
+    corner = _to_lonlat(0.8, 0.5)
+    near_grave = _to_lonlat(50, 40)
+    client.post(f"/cmentarz/urzad/{cemetery.slug}/alejki/", {
+        "action": "add", "coords": json.dumps([list(corner), list(near_grave)]),
+        "name": "Skrót"})
+    edge = AlleyEdge.objects.get(gmina=gmina, name="Skrót")
+    assert edge.path.coords[0] == AlleyEdge.objects.filter(
+        gmina=gmina, name="A").order_by("pk").first().path.coords[0]
+    after = client.get(f"/api/v1/cemetery/graves/{grave.pk}/route").json()
+    assert after["properties"]["length_m"] < before["properties"]["length_m"] - 20
+    client.post(f"/cmentarz/urzad/{cemetery.slug}/alejki/", {"action": "delete",
+                                                            "id": edge.pk})
+    assert not AlleyEdge.objects.filter(gmina=gmina, name="Skrót").exists()
+    again = client.get(f"/api/v1/cemetery/graves/{grave.pk}/route").json()
+    assert again["properties"]["length_m"] == before["properties"]["length_m"]

@@ -37,10 +37,31 @@ def _line(coords) -> LineString:
     return LineString(points, srid=4326)
 
 
+SNAP_TO_JUNCTION_M = 2.0
+
+
+def _snap_ends(gmina: Gmina, cemetery: Cemetery, line: LineString) -> LineString:
+    """A segment drawn by hand joins the network only where its ends meet others exactly:
+    an end within a couple of metres of an existing end is moved onto it."""
+    ends = set()
+    for path in AlleyEdge.objects.filter(gmina=gmina, cemetery=cemetery).values_list(
+            "path", flat=True):
+        ends.add(path.coords[0])
+        ends.add(path.coords[-1])
+    coords = list(line.coords)
+    for position in (0, -1):
+        lon, lat = coords[position]
+        near = [(lonlat_length([(lon, lat), end]), end) for end in ends]
+        near = [item for item in near if item[0] <= SNAP_TO_JUNCTION_M]
+        if near:
+            coords[position] = min(near)[1]
+    return LineString(coords, srid=4326)
+
+
 @transaction.atomic
 def alley_add(*, gmina: Gmina, cemetery: Cemetery, coords, name: str = "",
               is_stairs: bool = False, length_m: float | None = None) -> AlleyEdge:
-    line = _line(coords)
+    line = _snap_ends(gmina, cemetery, _line(coords))
     length = float(length_m) if length_m else lonlat_length(list(line.coords))
     if length <= 0:
         raise ValidationError({"length_m": _("The length must be more than 0 m.")})
@@ -48,6 +69,15 @@ def alley_add(*, gmina: Gmina, cemetery: Cemetery, coords, name: str = "",
                                     path=line, length_m=length, is_stairs=is_stairs)
     _bump(cemetery)
     return edge
+
+
+@transaction.atomic
+def alley_delete(*, gmina: Gmina, cemetery: Cemetery, edge_id: int) -> None:
+    deleted, _by_model = AlleyEdge.objects.filter(gmina=gmina, cemetery=cemetery,
+                                                  pk=edge_id).delete()
+    if not deleted:
+        raise ValidationError(_("No such alley segment."))
+    _bump(cemetery)
 
 
 @transaction.atomic
