@@ -17,6 +17,7 @@ from podkowa.cemetery.selectors.graves import (
     grave_public_burials,
     grave_public_content,
 )
+from podkowa.cemetery.selectors.privacy import details_hidden
 from podkowa.cemetery.selectors.routes import cemetery_map_data, grave_route, route_feature
 from podkowa.cemetery.selectors.search import burial_search, query_parse
 from podkowa.core.api_errors import ErrorOut, FieldErrorsOut
@@ -87,8 +88,6 @@ def _cemetery(request: HttpRequest, slug: str) -> Cemetery | None:
             response={200: SearchOut, 404: ErrorOut}, auth=None)
 def search(request: HttpRequest, filters: Query[SearchFilters]):
     """Find a person buried in the town's cemeteries, best matches first."""
-    from podkowa.cemetery.selectors.privacy import details_hidden
-
     query = query_parse(filters.q, born=filters.born, died=filters.died,
                         tolerance=filters.tolerance, quarter=filters.quarter)
     hits = burial_search(gmina=request.gmina, query=query,

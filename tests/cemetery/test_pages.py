@@ -180,3 +180,12 @@ def test_the_holder_may_veto_and_nobody_else(client, gmina, grave):
     client.post(f"/cmentarz/grob/{grave.pk}/zyczenia/", {"veto": "1", "reason": "my wish"})
     grave.refresh_from_db()
     assert grave.holder_vetoes_public_content is True
+
+
+def test_moderating_something_that_is_not_there_is_a_message_not_an_error(client, gmina):
+    sign_in_with_second_factor(client, make_official(gmina, Role.CEMETERY_CLERK))
+    client.cookies["django_language"] = "en"
+    response = client.post("/cmentarz/urzad/moderacja/", {"kind": "note", "id": 999,
+                                                          "decision": "approve"}, follow=True)
+    assert response.status_code == 200
+    assert "It has been removed or never existed." in response.content.decode()

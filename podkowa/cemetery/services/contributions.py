@@ -55,7 +55,9 @@ def contribution_moderate(*, gmina: Gmina, kind: str, pk: int, approve: bool,
     model = {"note": GraveNote, "photo": GravePhoto}.get(kind)
     if model is None:
         raise ValidationError(_("Unknown kind of contribution."))
-    item = model.objects.select_for_update().get(gmina=gmina, pk=pk)
+    item = model.objects.select_for_update().filter(gmina=gmina, pk=pk).first()
+    if item is None:
+        raise ValidationError(_("It has been removed or never existed."))
     item.status = Moderation.APPROVED if approve else Moderation.REJECTED
     item.moderated_by = moderator
     item.moderated_at = timezone.now()
