@@ -9,6 +9,7 @@ from ninja import NinjaAPI, Swagger
 
 from podkowa.accounts.api import router as accounts_router
 from podkowa.cases.api import router as cases_router
+from podkowa.cemetery.api import router as cemetery_router
 from podkowa.core.api_auth import API_AUTH
 from podkowa.core.api_errors import install_error_handlers
 from podkowa.notifications.api import router as notifications_router
@@ -36,5 +37,6 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", cases_router)
+api.add_router("/cemetery", cemetery_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/", payments_router)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("konto/", include("podkowa.accounts.urls")),
     path("sprawy/", include("podkowa.cases.urls")),
     path("platnosci/", include("podkowa.payments.urls")),
+    path("cmentarz/", include("podkowa.cemetery.urls")),
     path("", include("podkowa.web.urls")),
 ]
 if settings.DEBUG:

@@ -34,6 +34,7 @@ from podkowa.accounts.services.officials import official_appoint
 from podkowa.accounts.services.registration import resident_profile_ensure
 from podkowa.accounts.services.verification import resident_verify_at_desk
 from podkowa.cases.demo import load_case_demo
+from podkowa.cemetery.demo import load_cemetery_demo
 from podkowa.core.models import Gmina, GminaHost
 from podkowa.notifications.services import topics_ensure_defaults
 from podkowa.payments.demo import load_payments_demo
@@ -223,6 +224,7 @@ class Command(BaseCommand):
             topics_ensure_defaults(gmina=gmina)
             load_case_demo(gmina)
             load_payments_demo(gmina)
+            load_cemetery_demo(gmina)
         return gmina
 
     def person(self, login: str, first: str, last: str, *, superuser: bool = False,

@@ -5,6 +5,9 @@ const CACHE = "podkowa-shell-{{ cache_version }}";
 const OFFLINE_URL = "{% url 'web:offline' %}";
 const STATIC_URL = {{ static_url_json|safe }};
 const PRECACHE = [OFFLINE_URL].concat({{ precache_json|safe }});
+// Public cemetery data kept for use without a network (see pageOrOffline and the fetch handler):
+// a family at the cemetery gate often has no signal. Not versioned with the shell.
+const PUBLIC_CACHE = "podkowa-public-data";
 // Names fingerprinted by the manifest storage (name.0123456789ab.css) never change content.
 const FINGERPRINTED = /\.[0-9a-f]{12}\.[A-Za-z0-9]+$/;
 
@@ -59,11 +62,39 @@ async function networkFirst(request) {
 
 async function pageOrOffline(request) {
   // Pages are never stored: they may hold a resident's personal data on a shared device.
+  // The one exception is a page the server marks "X-Podkowa-Offline: public" (a grave's page
+  // as anyone may see it, podkowa/cemetery): kept so that it opens without a network.
   try {
-    return await fetch(request);
+    const response = await fetch(request);
+    if (response.ok && response.headers.get("X-Podkowa-Offline") === "public") {
+      const cache = await caches.open(PUBLIC_CACHE);
+      cache.put(request, response.clone());
+    }
+    return response;
   } catch (error) {
+    const kept = await caches.match(request, { cacheName: PUBLIC_CACHE });
+    if (kept) {
+      return kept;
+    }
     const offline = await caches.match(OFFLINE_URL);
     return offline || Response.error();
+  }
+}
+
+async function publicDataNetworkFirst(request) {
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      const cache = await caches.open(PUBLIC_CACHE);
+      cache.put(request, response.clone());
+    }
+    return response;
+  } catch (error) {
+    const kept = await caches.match(request, { cacheName: PUBLIC_CACHE });
+    if (kept) {
+      return kept;
+    }
+    throw error;
   }
 }
 
@@ -75,6 +106,9 @@ self.addEventListener("fetch", (event) => {
   }
   if (request.mode === "navigate") {
     event.respondWith(pageOrOffline(request));
+  } else if (url.pathname.startsWith("/api/v1/cemetery/")) {
+    // A cemetery's map data, routes and graves: public, and what the map needs offline.
+    event.respondWith(publicDataNetworkFirst(request));
   } else if (url.pathname.startsWith(STATIC_URL)) {
     // Unfingerprinted names (development) may change under the same URL: ask the network.
     event.respondWith(FINGERPRINTED.test(url.pathname) ? cacheFirst(request) : networkFirst(request));

@@ -1,0 +1,245 @@
+"""The cemetery part of the API: search, grave detail, the way to a grave and a cemetery's map
+data (what the app keeps for offline use). All public: finding a grave needs no account.
+
+Details of the recently deceased are left out (null) unless the grave's holder agreed, the
+same as on the website.
+"""
+
+from datetime import date
+
+from django.http import Http404, HttpRequest
+from django.utils import translation
+from ninja import Field, Query, Router, Schema
+
+from podkowa.cemetery.models import Cemetery
+from podkowa.cemetery.selectors.graves import (
+    grave_get,
+    grave_public_burials,
+    grave_public_content,
+)
+from podkowa.cemetery.selectors.privacy import details_hidden
+from podkowa.cemetery.selectors.routes import cemetery_map_data, grave_route, route_feature
+from podkowa.cemetery.selectors.search import burial_search, query_parse
+from podkowa.core.api_errors import ErrorOut, FieldErrorsOut
+
+router = Router(tags=["cemetery"])
+
+
+class SearchResultOut(Schema):
+    surname: str
+    given_names: str
+    family_name: str
+    birth_date: str | None = Field(description="YYYY-MM-DD, or YYYY when only the year is "
+                                               "known; null when hidden or unknown.")
+    death_date: str | None
+    quarter: str
+    row: str
+    number: str
+    grave_id: int
+    cemetery: str
+    score: float
+
+
+class SearchOut(Schema):
+    query: str
+    results: list[SearchResultOut]
+
+
+class SearchFilters(Schema):
+    q: str = Field("", max_length=200, description=(
+        "Names in any order, with or without Polish letters; a four-digit number is a year "
+        "of birth or death (± tolerance)."))
+    born: int | None = Field(None, ge=1000, le=2200, description="Year of birth.")
+    died: int | None = Field(None, ge=1000, le=2200, description="Year of death.")
+    tolerance: int = Field(1, ge=0, le=10, description="± years for born, died and years in q.")
+    quarter: str = Field("", max_length=20)
+    cemetery: str = Field("", max_length=80, description="A cemetery's short name (slug).")
+    limit: int = Field(10, ge=1, le=50)
+
+
+def _partial(day: date | None, year: int | None) -> str | None:
+    if day is not None:
+        return day.isoformat()
+    return str(year) if year else None
+
+
+def search_result(hit_burial, hidden: bool, score: float = 0.0) -> dict:
+    grave = hit_burial.grave
+    return {
+        "surname": hit_burial.surname, "given_names": hit_burial.given_names,
+        "family_name": hit_burial.family_name,
+        "birth_date": None if hidden else _partial(hit_burial.birth_date, hit_burial.birth_year),
+        "death_date": None if hidden else _partial(hit_burial.death_date, hit_burial.death_year),
+        "quarter": grave.quarter.code, "row": grave.row.code, "number": grave.number,
+        "grave_id": grave.pk, "cemetery": grave.cemetery.name, "score": score,
+    }
+
+
+def _cemetery(request: HttpRequest, slug: str) -> Cemetery | None:
+    if not slug:
+        return None
+    found = Cemetery.objects.filter(gmina=request.gmina, slug=slug).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@router.get("/search", url_name="cemetery_search",
+            response={200: SearchOut, 404: ErrorOut}, auth=None)
+def search(request: HttpRequest, filters: Query[SearchFilters]):
+    """Find a person buried in the town's cemeteries, best matches first."""
+    query = query_parse(filters.q, born=filters.born, died=filters.died,
+                        tolerance=filters.tolerance, quarter=filters.quarter)
+    hits = burial_search(gmina=request.gmina, query=query,
+                         cemetery=_cemetery(request, filters.cemetery), limit=filters.limit)
+    return {"query": filters.q, "results": [
+        search_result(h.burial, details_hidden(h.burial), h.score) for h in hits]}
+
+
+class BurialOut(Schema):
+    surname: str
+    given_names: str
+    family_name: str
+    birth_date: str | None
+    death_date: str | None
+    burial_date: str | None
+    details_hidden: bool = Field(description="Recently deceased: dates and places withheld.")
+    birth_place: str | None
+    death_place: str | None
+
+
+class NoteOut(Schema):
+    text: str
+    author_name: str
+
+
+class PhotoOut(Schema):
+    url: str
+    caption: str
+
+
+class EntranceOut(Schema):
+    id: int
+    name: str
+
+
+class GraveOut(Schema):
+    id: int
+    cemetery: str
+    cemetery_slug: str
+    quarter: str
+    row: str
+    number: str
+    kind: str
+    kind_label: str
+    in_monuments_register: bool
+    location: list[float] | None = Field(description="[longitude, latitude] (WGS84).")
+    burials: list[BurialOut]
+    notes: list[NoteOut]
+    photos: list[PhotoOut]
+    entrances: list[EntranceOut]
+    page_url: str
+
+
+def grave_detail_data(request: HttpRequest, grave) -> dict:
+    from django.urls import reverse
+
+    notes, photos = grave_public_content(grave=grave)
+    burials = []
+    for item in grave_public_burials(grave=grave):
+        b = item.burial
+        burials.append({
+            "surname": b.surname, "given_names": b.given_names, "family_name": b.family_name,
+            "birth_date": None if item.hidden else _partial(b.birth_date, b.birth_year),
+            "death_date": None if item.hidden else _partial(b.death_date, b.death_year),
+            "burial_date": None if item.hidden or not b.burial_date else
+            b.burial_date.isoformat(),
+            "details_hidden": item.hidden,
+            "birth_place": None if item.hidden else b.birth_place,
+            "death_place": None if item.hidden else b.death_place,
+        })
+    return {
+        "id": grave.pk, "cemetery": grave.cemetery.name, "cemetery_slug": grave.cemetery.slug,
+        "quarter": grave.quarter.code, "row": grave.row.code, "number": grave.number,
+        "kind": grave.kind, "kind_label": str(grave.get_kind_display()),
+        "in_monuments_register": grave.in_monuments_register,
+        "location": ([round(grave.location.x, 7), round(grave.location.y, 7)]
+                     if grave.location else None),
+        "burials": burials,
+        "notes": [{"text": n.text, "author_name": n.author_name} for n in notes],
+        "photos": [{"url": reverse("cemetery:photo", args=[p.pk]), "caption": p.caption}
+                   for p in photos],
+        "entrances": [{"id": e.pk, "name": e.name}
+                      for e in grave.cemetery.entrances.filter(gmina_id=grave.gmina_id)],
+        "page_url": request.build_absolute_uri(reverse("cemetery:grave", args=[grave.pk])),
+    }
+
+
+@router.get("/graves/{int:grave_id}", response={200: GraveOut, 404: ErrorOut}, auth=None)
+def grave_detail(request: HttpRequest, grave_id: int):
+    """Who rests in the grave, its place, published notes and photos."""
+    return grave_detail_data(request, grave_get(gmina=request.gmina, grave_id=grave_id))
+
+
+class StepOut(Schema):
+    instruction: str
+    distance_m: int = Field(description="Metres walked before this step.")
+    maneuver: str = Field(description="depart, straight, slight_left, left, sharp_left (and "
+                                      "right), arrive_left, arrive_right, arrive_ahead.")
+    alley: str
+
+
+class RouteEntranceOut(Schema):
+    id: int
+    name: str
+
+
+class RoutePropertiesOut(Schema):
+    grave_id: int
+    entrance: RouteEntranceOut
+    length_m: int
+    step_free: bool
+    steps: list[StepOut]
+
+
+class LineStringOut(Schema):
+    type: str = Field("LineString")
+    coordinates: list[list[float]]
+
+
+class RouteOut(Schema):
+    type: str = Field("Feature")
+    geometry: LineStringOut
+    properties: RoutePropertiesOut
+
+
+class RouteFilters(Schema):
+    entrance: int | None = Field(None, description="An entrance id; the nearest by walking "
+                                                   "when left out.")
+    step_free: bool = Field(False, description="Avoid alleys marked as stairs.")
+    lang: str = Field("", description="pl or en; else the Accept-Language header.")
+
+
+@router.get("/graves/{int:grave_id}/route", url_name="cemetery_grave_route",
+            response={200: RouteOut, 400: FieldErrorsOut, 404: ErrorOut}, auth=None)
+def grave_route_api(request: HttpRequest, grave_id: int, filters: Query[RouteFilters]):
+    """The way from an entrance to the grave along the alleys: a GeoJSON LineString Feature
+    whose properties hold the turn-by-turn steps."""
+    grave = grave_get(gmina=request.gmina, grave_id=grave_id)
+    language = filters.lang if filters.lang in ("pl", "en") else translation.get_language()
+    route = grave_route(grave=grave, entrance_id=filters.entrance,
+                        step_free=filters.step_free, language=language)
+    return route_feature(route, grave)
+
+
+@router.get("/cemeteries/{slug}/map", url_name="cemetery_map",
+            response={200: dict, 404: ErrorOut}, auth=None)
+def cemetery_map(request: HttpRequest, slug: str):
+    """One cemetery's map in one call — quarters, alleys (with stairs), entrances, graves and
+    the orthophoto's address and corners — for drawing and for the offline cache. A GeoJSON
+    FeatureCollection with a `cemetery` member; each feature's `properties.kind` says what it
+    is."""
+    cemetery = Cemetery.objects.filter(gmina=request.gmina, slug=slug).first()
+    if cemetery is None:
+        raise Http404
+    return cemetery_map_data(cemetery=cemetery)

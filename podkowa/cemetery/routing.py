@@ -1,0 +1,509 @@
+"""The way to a grave: the alley network as an in-memory graph and A* over it.
+
+A cemetery's alleys are a few hundred to tens of thousands of segments that change a few times
+a year, and All Saints brings thousands of route requests an hour: the graph is built once per
+process and per network version (Cemetery.graph_version) and searched in memory. Coordinates
+are turned into metres on a local plane (equirectangular around the cemetery), which is exact
+to well under a metre over a cemetery's extent.
+"""
+
+import heapq
+import itertools
+import math
+import threading
+from dataclasses import dataclass, field
+
+EARTH_M_PER_DEG_LAT = 111_320.0
+_SNAP_DIGITS = 7  # ~1 cm: endpoints closer than that are one junction
+_CELL_M = 10.0  # side of a cell of the grid index used to find the nearest segment
+
+
+@dataclass
+class Edge:
+    id: int
+    a: int
+    b: int
+    length: float
+    stairs: bool
+    name: str
+    points: list[tuple[float, float]]  # (x, y) metres, from a to b
+    drawn: float = 0.0  # length of the drawing (may differ from the book's length)
+
+
+@dataclass
+class Graph:
+    lon0: float
+    lat0: float
+    nodes: list[tuple[float, float]] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    adjacency: list[list[tuple[int, int]]] = field(default_factory=list)  # node → (edge, other)
+    # min over edges of length / straight distance: keeps the A* heuristic admissible even
+    # when a clerk typed a length shorter than the drawn line.
+    heuristic_factor: float = 1.0
+    grid: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    # Shortest-path trees from the entrances, built on first use: every route starts at an
+    # entrance, so a route is then a walk up the tree (no search per request).
+    trees: dict[tuple, "Tree"] = field(default_factory=dict)
+    trees_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Entrances do not move between network versions: their snaps are kept too.
+    snaps: dict[tuple, "Snap | None"] = field(default_factory=dict)
+
+    def to_xy(self, lon: float, lat: float) -> tuple[float, float]:
+        kx = EARTH_M_PER_DEG_LAT * math.cos(math.radians(self.lat0))
+        return ((lon - self.lon0) * kx, (lat - self.lat0) * EARTH_M_PER_DEG_LAT)
+
+    def to_lonlat(self, x: float, y: float) -> tuple[float, float]:
+        kx = EARTH_M_PER_DEG_LAT * math.cos(math.radians(self.lat0))
+        return (round(self.lon0 + x / kx, 7), round(self.lat0 + y / EARTH_M_PER_DEG_LAT, 7))
+
+
+def polyline_length(points: list[tuple[float, float]]) -> float:
+    return sum(math.dist(points[i], points[i + 1]) for i in range(len(points) - 1))
+
+
+def lonlat_length(coords: list[tuple[float, float]]) -> float:
+    """Length in metres of a line given in WGS84 (local plane around its first point)."""
+    if len(coords) < 2:
+        return 0.0
+    graph = Graph(lon0=coords[0][0], lat0=coords[0][1])
+    return polyline_length([graph.to_xy(*c) for c in coords])
+
+
+def graph_build(segments: list[tuple[int, list[tuple[float, float]], float, bool, str]]
+                ) -> Graph:
+    """segments: (id, [(lon, lat), …], length in m, is stairs, alley name)."""
+    if segments:
+        lon0 = sum(s[1][0][0] for s in segments) / len(segments)
+        lat0 = sum(s[1][0][1] for s in segments) / len(segments)
+    else:
+        lon0 = lat0 = 0.0
+    graph = Graph(lon0=lon0, lat0=lat0)
+    node_ids: dict[tuple[float, float], int] = {}
+
+    def node(lonlat: tuple[float, float]) -> int:
+        key = (round(lonlat[0], _SNAP_DIGITS), round(lonlat[1], _SNAP_DIGITS))
+        found = node_ids.get(key)
+        if found is None:
+            found = node_ids[key] = len(graph.nodes)
+            graph.nodes.append(graph.to_xy(*key))
+            graph.adjacency.append([])
+        return found
+
+    factor = 1.0
+    for edge_id, coords, length, stairs, name in segments:
+        if len(coords) < 2:
+            continue
+        a, b = node(coords[0]), node(coords[-1])
+        points = [graph.to_xy(*c) for c in coords]
+        points[0], points[-1] = graph.nodes[a], graph.nodes[b]
+        straight = math.dist(points[0], points[-1])
+        if straight > 0:
+            factor = min(factor, length / straight)
+        index = len(graph.edges)
+        graph.edges.append(Edge(edge_id, a, b, float(length), bool(stairs), name, points,
+                                polyline_length(points)))
+        graph.adjacency[a].append((index, b))
+        graph.adjacency[b].append((index, a))
+        for cell in _cells_of(points):
+            graph.grid.setdefault(cell, []).append(index)
+    graph.heuristic_factor = max(factor, 0.0)
+    return graph
+
+
+def _cells_of(points: list[tuple[float, float]]) -> set[tuple[int, int]]:
+    cells = set()
+    for (x1, y1), (x2, y2) in itertools.pairwise(points):
+        steps = max(1, int(math.dist((x1, y1), (x2, y2)) / (_CELL_M / 2)))
+        for i in range(steps + 1):
+            t = i / steps
+            cells.add((math.floor((x1 + (x2 - x1) * t) / _CELL_M),
+                       math.floor((y1 + (y2 - y1) * t) / _CELL_M)))
+    return cells
+
+
+@dataclass(frozen=True)
+class Snap:
+    edge: int
+    point: tuple[float, float]
+    along: float  # metres from the edge's node a, measured along its polyline
+    offset: float  # metres from the asked point to the alley
+
+
+def _project(point, a, b) -> tuple[float, tuple[float, float]]:
+    (px, py), (ax, ay), (bx, by) = point, a, b
+    dx, dy = bx - ax, by - ay
+    span = dx * dx + dy * dy
+    t = 0.0 if span == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / span))
+    return t, (ax + dx * t, ay + dy * t)
+
+
+def _nearest_on_edge(edge: Edge, px: float, py: float) -> tuple[float, float, float, float]:
+    """(squared distance, x, y, metres along the drawing) of the edge's point nearest p."""
+    points = edge.points
+    best = (math.inf, 0.0, 0.0, 0.0)
+    walked = 0.0
+    for k in range(len(points) - 1):
+        ax, ay = points[k]
+        bx, by = points[k + 1]
+        dx, dy = bx - ax, by - ay
+        span = dx * dx + dy * dy
+        t = 0.0 if span == 0 else ((px - ax) * dx + (py - ay) * dy) / span
+        t = 0.0 if t < 0 else 1.0 if t > 1 else t
+        qx, qy = ax + dx * t, ay + dy * t
+        d2 = (px - qx) ** 2 + (py - qy) ** 2
+        seg = math.sqrt(span)
+        if d2 < best[0]:
+            best = (d2, qx, qy, walked + seg * t)
+        walked += seg
+    return best
+
+
+def _snap_to_edge(graph: Graph, index: int, point) -> Snap:
+    edge = graph.edges[index]
+    d2, qx, qy, along = _nearest_on_edge(edge, point[0], point[1])
+    # Lengths along the edge follow the book's length, not the drawing's.
+    return Snap(index, (qx, qy), along * edge.length / (edge.drawn or 1.0), math.sqrt(d2))
+
+
+def snap_cached(graph: Graph, lon: float, lat: float, *, step_free: bool = False
+                ) -> "Snap | None":
+    key = (lon, lat, step_free)
+    if key not in graph.snaps:
+        graph.snaps[key] = snap(graph, lon, lat, step_free=step_free)
+    return graph.snaps[key]
+
+
+def snap(graph: Graph, lon: float, lat: float, *, step_free: bool = False) -> Snap | None:
+    """The nearest point on an alley (a walkable one when step_free)."""
+    point = graph.to_xy(lon, lat)
+    if not graph.edges:
+        return None
+    px, py = point
+    cx, cy = math.floor(px / _CELL_M), math.floor(py / _CELL_M)
+    edges, grid = graph.edges, graph.grid
+    best_d2, best_index = math.inf, -1
+    seen: set[int] = set()
+    radius = 0
+    # Widen the ring of cells until a segment is found and no closer one can exist outside.
+    while True:
+        for i in range(-radius, radius + 1):
+            for j in range(-radius, radius + 1):
+                if max(abs(i), abs(j)) != radius:
+                    continue
+                for index in grid.get((cx + i, cy + j), ()):
+                    if index in seen:
+                        continue
+                    seen.add(index)
+                    edge = edges[index]
+                    if step_free and edge.stairs:
+                        continue
+                    d2 = _nearest_on_edge(edge, px, py)[0]
+                    if d2 < best_d2:
+                        best_d2, best_index = d2, index
+        if best_index >= 0 and math.sqrt(best_d2) <= radius * _CELL_M:
+            return _snap_to_edge(graph, best_index, point)
+        radius += 1
+        if radius > 10_000:  # ~100 km: nothing walkable at all
+            return _snap_to_edge(graph, best_index, point) if best_index >= 0 else None
+
+
+@dataclass
+class Leg:
+    name: str
+    length: float
+    points: list[tuple[float, float]]
+    stairs: bool
+
+
+@dataclass
+class Route:
+    legs: list[Leg]
+    length: float
+    start: tuple[float, float]
+    end: tuple[float, float]
+
+
+def _edge_part(graph: Graph, index: int, start: float, end: float) -> list[tuple[float, float]]:
+    """The edge's polyline between two book-length positions (start may exceed end)."""
+    edge = graph.edges[index]
+    drawn = edge.drawn or 1.0
+    scale = drawn / (edge.length or 1.0)
+    lo, hi = sorted((start * scale, end * scale))
+    points = []
+    walked = 0.0
+    for a, b in zip(edge.points, edge.points[1:], strict=False):
+        seg = math.dist(a, b)
+        seg_lo, seg_hi = walked, walked + seg
+        if seg_hi >= lo and seg_lo <= hi and seg > 0:
+            t1 = max(0.0, (lo - seg_lo) / seg)
+            t2 = min(1.0, (hi - seg_lo) / seg)
+            p1 = (a[0] + (b[0] - a[0]) * t1, a[1] + (b[1] - a[1]) * t1)
+            p2 = (a[0] + (b[0] - a[0]) * t2, a[1] + (b[1] - a[1]) * t2)
+            if not points:
+                points.append(p1)
+            points.append(p2)
+        walked = seg_hi
+    if not points:
+        points = [edge.points[0]]
+    if start > end:
+        points.reverse()
+    return points
+
+
+def shortest_route(graph: Graph, source: Snap, target: Snap, *,
+                   step_free: bool = False) -> Route | None:
+    """A* from one point on the network to another; None when they are not connected."""
+    SOURCE, _TARGET = -1, -2
+    tx, ty = target.point
+    factor = graph.heuristic_factor
+
+    def h(node: int) -> float:
+        x, y = graph.nodes[node]
+        return math.hypot(x - tx, y - ty) * factor
+
+    src_edge, dst_edge = graph.edges[source.edge], graph.edges[target.edge]
+    # Leaving the start point: to either end of its edge.
+    start_moves = [(source.along, src_edge.a, source.edge),
+                   (src_edge.length - source.along, src_edge.b, source.edge)]
+    # Arriving: from either end of the target's edge.
+    end_cost = {dst_edge.a: target.along, dst_edge.b: dst_edge.length - target.along}
+    best_total = math.inf
+    best_end: tuple | None = None
+    if source.edge == target.edge:
+        best_total = abs(source.along - target.along)
+        best_end = ("direct",)
+    dist: dict[int, float] = {}
+    came: dict[int, tuple[int, int]] = {}  # node → (previous node or SOURCE, edge index)
+    heap: list[tuple[float, float, int]] = []
+    for cost, node, edge_index in start_moves:
+        if cost < dist.get(node, math.inf):
+            dist[node] = cost
+            came[node] = (SOURCE, edge_index)
+            heapq.heappush(heap, (cost + h(node), cost, node))
+    while heap:
+        estimate, cost, node = heapq.heappop(heap)
+        if estimate >= best_total:
+            break
+        if cost > dist.get(node, math.inf):
+            continue
+        if node in end_cost and cost + end_cost[node] < best_total:
+            best_total = cost + end_cost[node]
+            best_end = ("node", node)
+        for edge_index, other in graph.adjacency[node]:
+            edge = graph.edges[edge_index]
+            if step_free and edge.stairs:
+                continue
+            new_cost = cost + edge.length
+            if new_cost < dist.get(other, math.inf):
+                dist[other] = new_cost
+                came[other] = (node, edge_index)
+                heapq.heappush(heap, (new_cost + h(other), new_cost, other))
+    if best_end is None:
+        return None
+    pieces: list[tuple[int, list[tuple[float, float]], float]] = []
+    if best_end[0] == "direct":
+        pieces.append((source.edge, _edge_part(graph, source.edge, source.along, target.along),
+                       abs(source.along - target.along)))
+    else:
+        node = best_end[1]
+        along_end = 0.0 if node == dst_edge.a else dst_edge.length
+        pieces.append((target.edge, _edge_part(graph, target.edge, along_end, target.along),
+                       end_cost[node]))
+        while True:
+            previous, edge_index = came[node]
+            edge = graph.edges[edge_index]
+            if previous == SOURCE:
+                along_node = 0.0 if node == edge.a else edge.length
+                pieces.append((edge_index, _edge_part(graph, edge_index, source.along,
+                                                      along_node),
+                               abs(along_node - source.along)))
+                break
+            forward = previous == edge.a
+            pieces.append((edge_index, list(edge.points) if forward else
+                           list(reversed(edge.points)), edge.length))
+            node = previous
+        pieces.reverse()
+    return Route(legs=_legs(graph, pieces), length=best_total, start=source.point,
+                 end=target.point)
+
+
+@dataclass
+class Tree:
+    source: Snap
+    step_free: bool
+    dist: dict[int, float]
+    came: dict[int, tuple[int, int]]  # node → (previous node or -1 for the source, edge)
+
+
+def tree_build(graph: Graph, source: Snap, *, step_free: bool = False) -> Tree:
+    """Dijkstra from a point on the network to every node it reaches."""
+    edge = graph.edges[source.edge]
+    dist: dict[int, float] = {}
+    came: dict[int, tuple[int, int]] = {}
+    heap: list[tuple[float, int]] = []
+    for cost, node in ((source.along, edge.a), (edge.length - source.along, edge.b)):
+        if cost < dist.get(node, math.inf):
+            dist[node] = cost
+            came[node] = (-1, source.edge)
+            heapq.heappush(heap, (cost, node))
+    adjacency, edges = graph.adjacency, graph.edges
+    while heap:
+        cost, node = heapq.heappop(heap)
+        if cost > dist[node]:
+            continue
+        for edge_index, other in adjacency[node]:
+            if step_free and edges[edge_index].stairs:
+                continue
+            new_cost = cost + edges[edge_index].length
+            if new_cost < dist.get(other, math.inf):
+                dist[other] = new_cost
+                came[other] = (node, edge_index)
+                heapq.heappush(heap, (new_cost, other))
+    return Tree(source, step_free, dist, came)
+
+
+def tree_for(graph: Graph, source: Snap, *, step_free: bool = False) -> Tree:
+    key = (source.edge, round(source.along, 3), step_free)
+    tree = graph.trees.get(key)
+    if tree is None:
+        with graph.trees_lock:
+            tree = graph.trees.get(key)
+            if tree is None:
+                tree = graph.trees[key] = tree_build(graph, source, step_free=step_free)
+    return tree
+
+
+def _best_end(graph: Graph, tree: Tree, target: Snap) -> tuple[float, int | None]:
+    source = tree.source
+    dst_edge = graph.edges[target.edge]
+    best_total, best_end = math.inf, None
+    if source.edge == target.edge:
+        best_total, best_end = abs(source.along - target.along), None
+    for node, extra in ((dst_edge.a, target.along), (dst_edge.b, dst_edge.length - target.along)):
+        cost = tree.dist.get(node)
+        if cost is not None and cost + extra < best_total:
+            best_total, best_end = cost + extra, node
+    return best_total, best_end
+
+
+def route_cost(graph: Graph, tree: Tree, target: Snap) -> float:
+    """The length of the shortest way (inf when unreachable), without building the route."""
+    return _best_end(graph, tree, target)[0]
+
+
+def route_from_tree(graph: Graph, tree: Tree, target: Snap) -> Route | None:
+    """The shortest way from the tree's source to `target` (None when unreachable)."""
+    source = tree.source
+    dst_edge = graph.edges[target.edge]
+    best_total, best_end = _best_end(graph, tree, target)
+    if best_total == math.inf:
+        return None
+    pieces: list[tuple[int, list[tuple[float, float]], float]] = []
+    if best_end is None:
+        pieces.append((source.edge, _edge_part(graph, source.edge, source.along, target.along),
+                       best_total))
+    else:
+        node = best_end
+        along_end = 0.0 if node == dst_edge.a else dst_edge.length
+        pieces.append((target.edge, _edge_part(graph, target.edge, along_end, target.along),
+                       abs(target.along - along_end)))
+        while True:
+            previous, edge_index = tree.came[node]
+            edge = graph.edges[edge_index]
+            if previous == -1:
+                along_node = 0.0 if node == edge.a else edge.length
+                pieces.append((edge_index, _edge_part(graph, edge_index, source.along,
+                                                      along_node),
+                               abs(along_node - source.along)))
+                break
+            pieces.append((edge_index, list(edge.points) if previous == edge.a else
+                           list(reversed(edge.points)), edge.length))
+            node = previous
+        pieces.reverse()
+    return Route(legs=_legs(graph, pieces), length=best_total, start=source.point,
+                 end=target.point)
+
+
+def _legs(graph: Graph, pieces) -> list[Leg]:
+    legs: list[Leg] = []
+    for edge_index, points, length in pieces:
+        edge = graph.edges[edge_index]
+        if length <= 0.01 and legs:
+            continue
+        if legs and legs[-1].name == edge.name and legs[-1].stairs == edge.stairs:
+            legs[-1].length += length
+            legs[-1].points.extend(points[1:])
+        else:
+            legs.append(Leg(edge.name, length, list(points), edge.stairs))
+    return legs
+
+
+def bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Compass bearing in degrees (0 = north, 90 = east) from a to b on the local plane."""
+    return math.degrees(math.atan2(b[0] - a[0], b[1] - a[1])) % 360
+
+
+def _direction_at_end(points: list[tuple[float, float]]) -> float:
+    for i in range(len(points) - 1, 0, -1):
+        if math.dist(points[i], points[i - 1]) > 0.05:
+            return bearing(points[i - 1], points[i])
+    return 0.0
+
+
+def _direction_at_start(points: list[tuple[float, float]]) -> float:
+    for i in range(len(points) - 1):
+        if math.dist(points[i], points[i + 1]) > 0.05:
+            return bearing(points[i], points[i + 1])
+    return 0.0
+
+
+def turn_between(before: float, after: float) -> str:
+    """'straight', 'slight_left', 'left', 'sharp_left' (and right) from two bearings."""
+    delta = (after - before + 540) % 360 - 180  # -180..180, positive = clockwise = right
+    size = abs(delta)
+    if size < 25:
+        return "straight"
+    side = "right" if delta > 0 else "left"
+    if size < 60:
+        return f"slight_{side}"
+    if size < 135:
+        return side
+    return f"sharp_{side}"
+
+
+def side_of(points: list[tuple[float, float]], target: tuple[float, float]) -> str:
+    """Is `target` to the left or the right of someone walking the end of `points`?"""
+    if len(points) < 2:
+        return "ahead"
+    a, b = points[-2], points[-1]
+    for i in range(len(points) - 1, 0, -1):
+        if math.dist(points[i], points[i - 1]) > 0.05:
+            a, b = points[i - 1], points[i]
+            break
+    cross = (b[0] - a[0]) * (target[1] - a[1]) - (b[1] - a[1]) * (target[0] - a[0])
+    if abs(cross) < 1e-9:
+        return "ahead"
+    return "left" if cross > 0 else "right"
+
+
+# --- the per-process cache -------------------------------------------------------------------
+
+_CACHE: dict[int, tuple[int, Graph]] = {}
+_LOCK = threading.Lock()
+
+
+def cached_graph(cemetery_id: int, version: int, load) -> Graph:
+    """The graph of this cemetery at this network version; `load()` gives the segments."""
+    with _LOCK:
+        found = _CACHE.get(cemetery_id)
+        if found is not None and found[0] == version:
+            return found[1]
+    graph = graph_build(load())
+    with _LOCK:
+        _CACHE[cemetery_id] = (version, graph)
+    return graph
+
+
+def cache_clear() -> None:
+    with _LOCK:
+        _CACHE.clear()

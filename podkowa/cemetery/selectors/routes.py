@@ -1,0 +1,214 @@
+"""The way from an entrance to a grave, with turn-by-turn steps, and the map data of a
+cemetery (what the PWA keeps for offline use)."""
+
+import itertools
+import math
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from podkowa.cemetery import routing
+from podkowa.cemetery.models import AlleyEdge, Cemetery, Entrance, Grave
+
+# A step shorter than this is folded into the next one ("after 0 m turn left" helps nobody).
+MIN_STEP_M = 3.0
+
+
+def cemetery_graph(cemetery: Cemetery) -> routing.Graph:
+    def load():
+        return [
+            (e.pk, list(e.path.coords), e.length_m, e.is_stairs, e.name)
+            for e in AlleyEdge.objects.filter(gmina_id=cemetery.gmina_id, cemetery=cemetery)
+            .order_by("pk")
+        ]
+
+    return routing.cached_graph(cemetery.pk, cemetery.graph_version, load)
+
+
+@dataclass
+class Step:
+    instruction: str
+    distance_m: int
+    maneuver: str
+    alley: str
+
+
+@dataclass
+class GraveRoute:
+    entrance: Entrance
+    length_m: float
+    coordinates: list[tuple[float, float]]  # lon, lat
+    steps: list[Step]
+    step_free: bool
+
+
+def _alley(name: str) -> str:
+    return _("alley %(name)s") % {"name": name} if name else _("the path")
+
+
+def _turn_text(maneuver: str, distance: int, name: str, stairs: bool) -> str:
+    into = _alley(name)
+    texts = {
+        "straight": _("After %(distance)s m go straight on into %(alley)s"),
+        "slight_left": _("After %(distance)s m bear left into %(alley)s"),
+        "slight_right": _("After %(distance)s m bear right into %(alley)s"),
+        "left": _("After %(distance)s m turn left into %(alley)s"),
+        "right": _("After %(distance)s m turn right into %(alley)s"),
+        "sharp_left": _("After %(distance)s m turn sharp left into %(alley)s"),
+        "sharp_right": _("After %(distance)s m turn sharp right into %(alley)s"),
+    }
+    line = texts[maneuver] % {"distance": distance, "alley": into}
+    if stairs:
+        line += " " + _("(stairs)")
+    return line
+
+
+def _steps(graph: routing.Graph, route: routing.Route, entrance: Entrance,
+           grave_xy: tuple[float, float]) -> list[Step]:
+    legs = [leg for leg in route.legs if leg.length >= MIN_STEP_M] or route.legs[-1:]
+    steps: list[Step] = []
+    if not legs:
+        return steps
+    first = legs[0]
+    steps.append(Step(
+        _("Enter through %(entrance)s and walk along %(alley)s") % {
+            "entrance": entrance.name, "alley": _alley(first.name)},
+        0, "depart", first.name))
+    for previous, leg in itertools.pairwise(legs):
+        before = routing._direction_at_end(previous.points)
+        after = routing._direction_at_start(leg.points)
+        maneuver = routing.turn_between(before, after)
+        distance = round(previous.length)
+        steps.append(Step(_turn_text(maneuver, distance, leg.name, leg.stairs), distance,
+                          maneuver, leg.name))
+    last = legs[-1]
+    side = routing.side_of(last.points, grave_xy)
+    distance = round(last.length)
+    arrive = {
+        "left": _("After %(distance)s m the grave is on your left"),
+        "right": _("After %(distance)s m the grave is on your right"),
+        "ahead": _("After %(distance)s m you reach the grave"),
+    }[side] % {"distance": distance}
+    steps.append(Step(arrive, distance, f"arrive_{side}", last.name))
+    return steps
+
+
+def grave_route(*, grave: Grave, entrance_id: int | None = None, step_free: bool = False,
+                language: str | None = None) -> GraveRoute:
+    """The shortest way from the chosen entrance (else the one nearest along the alleys)."""
+    cemetery = grave.cemetery
+    if grave.location is None:
+        raise ValidationError({"grave": _("This grave has no position on the map yet.")})
+    entrances = list(Entrance.objects.filter(gmina_id=grave.gmina_id, cemetery=cemetery))
+    if entrance_id is not None:
+        entrances = [e for e in entrances if e.pk == entrance_id]
+        if not entrances:
+            raise ValidationError({"entrance": _("No such entrance of this cemetery.")})
+    if not entrances:
+        raise ValidationError({"entrance": _("The cemetery has no entrances on the map.")})
+    graph = cemetery_graph(cemetery)
+    target = routing.snap(graph, grave.location.x, grave.location.y, step_free=step_free)
+    if target is None:
+        raise ValidationError({"grave": _("The cemetery has no alleys on the map yet.")})
+    best = None
+    for entrance in entrances:
+        source = routing.snap_cached(graph, entrance.location.x, entrance.location.y,
+                                     step_free=step_free)
+        if source is None:
+            continue
+        tree = routing.tree_for(graph, source, step_free=step_free)
+        # The walk from the gate to the alley counts: a far gate on a near alley is far.
+        cost = routing.route_cost(graph, tree, target) + source.offset
+        if cost != math.inf and (best is None or cost < best[0]):
+            best = (cost, entrance, tree, source)
+    route = routing.route_from_tree(graph, best[2], target) if best is not None else None
+    if route is None:
+        raise ValidationError({"step_free": _(
+            "There is no step-free way to this grave.") if step_free else _(
+            "This grave cannot be reached along the alleys on the map.")})
+    _cost, entrance, _tree, source = best
+    grave_xy = graph.to_xy(grave.location.x, grave.location.y)
+    entrance_xy = graph.to_xy(entrance.location.x, entrance.location.y)
+    points: list[tuple[float, float]] = [entrance_xy]
+    for leg in route.legs:
+        points.extend(leg.points)
+    points.append(grave_xy)
+    coordinates = []
+    for point in points:
+        lonlat = graph.to_lonlat(*point)
+        if not coordinates or coordinates[-1] != lonlat:
+            coordinates.append(lonlat)
+    with translation.override(language or translation.get_language()):
+        steps = _steps(graph, route, entrance, grave_xy)
+    walk = (math.dist(entrance_xy, source.point) + route.length
+            + math.dist(route.end, grave_xy))
+    return GraveRoute(entrance=entrance, length_m=walk, coordinates=coordinates,
+                      steps=steps, step_free=step_free)
+
+
+def route_feature(route: GraveRoute, grave: Grave) -> dict:
+    """GeoJSON (RFC 7946) Feature of the route: a LineString with the steps."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [list(c) for c in route.coordinates]},
+        "properties": {
+            "grave_id": grave.pk,
+            "entrance": {"id": route.entrance.pk, "name": route.entrance.name},
+            "length_m": round(route.length_m),
+            "step_free": route.step_free,
+            "steps": [{"instruction": s.instruction, "distance_m": s.distance_m,
+                       "maneuver": s.maneuver, "alley": s.alley} for s in route.steps],
+        },
+    }
+
+
+def _point(geom) -> list[float]:
+    return [round(geom.x, 7), round(geom.y, 7)]
+
+
+def _ring(geom) -> list:
+    return [[[round(x, 7), round(y, 7)] for x, y in ring] for ring in geom.coords]
+
+
+def cemetery_map_data(*, cemetery: Cemetery, graves: bool = True) -> dict:
+    """Everything the map of one cemetery draws, as one GeoJSON FeatureCollection-like dict:
+    what the PWA caches to show the map and routes offline."""
+    gmina_id = cemetery.gmina_id
+    features = []
+    for quarter in cemetery.quarters.filter(gmina_id=gmina_id, area__isnull=False):
+        features.append({"type": "Feature", "id": f"quarter-{quarter.pk}",
+                         "geometry": {"type": "Polygon", "coordinates": _ring(quarter.area)},
+                         "properties": {"kind": "quarter", "code": quarter.code}})
+    for edge in AlleyEdge.objects.filter(gmina_id=gmina_id, cemetery=cemetery).order_by("pk"):
+        features.append({"type": "Feature", "id": f"alley-{edge.pk}",
+                         "geometry": {"type": "LineString", "coordinates": [
+                             [round(x, 7), round(y, 7)] for x, y in edge.path.coords]},
+                         "properties": {"kind": "alley", "name": edge.name,
+                                        "length_m": round(edge.length_m, 1),
+                                        "stairs": edge.is_stairs}})
+    for entrance in Entrance.objects.filter(gmina_id=gmina_id, cemetery=cemetery):
+        features.append({"type": "Feature", "id": f"entrance-{entrance.pk}",
+                         "geometry": {"type": "Point", "coordinates": _point(entrance.location)},
+                         "properties": {"kind": "entrance", "name": entrance.name,
+                                        "entrance_id": entrance.pk}})
+    if graves:
+        rows = (Grave.objects.filter(gmina_id=gmina_id, cemetery=cemetery,
+                                     location__isnull=False)
+                .values_list("pk", "location", "quarter__code", "row__code", "number"))
+        for pk, location, quarter, row, number in rows:
+            features.append({"type": "Feature", "id": f"grave-{pk}",
+                             "geometry": {"type": "Point", "coordinates": _point(location)},
+                             "properties": {"kind": "grave", "grave_id": pk,
+                                            "place": f"{quarter}/{row}/{number}"}})
+    return {
+        "type": "FeatureCollection",
+        "cemetery": {"id": cemetery.pk, "slug": cemetery.slug, "name": cemetery.name,
+                     "graph_version": cemetery.graph_version,
+                     "center": _point(cemetery.location) if cemetery.location else None,
+                     "orthophoto": ({"url": cemetery.orthophoto.url,
+                                     "bounds": cemetery.orthophoto_bounds}
+                                    if cemetery.orthophoto_bounds else None)},
+        "features": features,
+    }

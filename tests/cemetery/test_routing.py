@@ -1,0 +1,95 @@
+
+from podkowa.cemetery.demo import _to_lonlat
+from podkowa.cemetery.selectors.routes import grave_route, route_feature
+from podkowa.cemetery.services.network import alley_add
+
+
+def test_shortest_way_goes_up_the_stairs_and_ends_on_the_right_side(grave, english):
+    route = grave_route(grave=grave, language="en")
+    # Gate → A east 50 m → up alley 2 (stairs) 40 m; the grave is 3 m to the east (right).
+    assert round(route.length_m) == 2 + 50 + 40 + 3
+    texts = [s.instruction for s in route.steps]
+    assert texts[0] == "Enter through Brama and walk along alley A"
+    assert texts[1] == "After 50 m turn left into alley 2 (stairs)"
+    assert texts[-1] == "After 40 m the grave is on your right"
+
+
+def test_step_free_route_avoids_the_stairs(grave):
+    route = grave_route(grave=grave, step_free=True, language="en")
+    # Up alley 1 (50 m), along B (50 m), to the grave's projection on… alley 3? No: the
+    # nearest step-free alley to the grave is B (10 m north of it) — 2 + 50 + 50 + 3 + 10.
+    assert route.step_free
+    assert all("stairs" not in s.instruction for s in route.steps)
+    assert round(route.length_m) == 2 + 50 + 53 + 10
+    assert route.steps[1].instruction == "After 50 m turn right into alley B"
+
+
+def test_steps_in_polish(grave):
+    route = grave_route(grave=grave, language="pl")
+    assert route.steps[1].instruction == "Po 50 m skręć w lewo w alejkę 2 (schody)"
+    assert route.steps[-1].instruction == "Po 40 m grób będzie po prawej stronie"
+
+
+def test_route_feature_is_geojson_linestring_from_entrance_to_grave(grave):
+    route = grave_route(grave=grave, language="en")
+    feature = route_feature(route, grave)
+    assert feature["type"] == "Feature"
+    assert feature["geometry"]["type"] == "LineString"
+    coords = feature["geometry"]["coordinates"]
+    assert coords[0] == list(_to_lonlat(0, -2))
+    assert coords[-1] == [round(grave.location.x, 7), round(grave.location.y, 7)]
+    assert len(feature["properties"]["steps"]) == 3
+
+
+def test_a_new_alley_changes_the_route_without_restart(gmina, cemetery, grave):
+    before = grave_route(grave=grave, language="en").length_m
+    # A diagonal short-cut from the gate's corner straight to alley 2 near the grave.
+    alley_add(gmina=gmina, cemetery=cemetery, name="Skrót",
+              coords=[_to_lonlat(0, 0), _to_lonlat(50, 40)])
+    cemetery.refresh_from_db()
+    grave.refresh_from_db()
+    after = grave_route(grave=grave, language="en").length_m
+    assert after < before - 20
+
+
+def test_chosen_entrance_is_used(gmina, cemetery, grave):
+    from podkowa.cemetery.services.network import entrance_set
+
+    east = entrance_set(gmina=gmina, cemetery=cemetery, name="Furtka",
+                        lon=_to_lonlat(102, 50)[0], lat=_to_lonlat(102, 50)[1])
+    route = grave_route(grave=grave, entrance_id=east.pk, language="en")
+    assert route.entrance == east
+    # Nearest entrance by walking: the gate (95 m) beats the east gate (2+50+10+3=65)? No —
+    # the east gate is nearer, so it is also what "nearest" picks.
+    assert grave_route(grave=grave, language="en").entrance == east
+
+
+def test_entrance_trees_and_a_star_agree_on_a_random_network():
+    import random
+
+    from podkowa.cemetery import routing
+
+    rng = random.Random(5)
+    segments = []
+    n = 12
+    for i in range(n):
+        for j in range(n):
+            for di, dj in ((1, 0), (0, 1)):
+                if i + di < n and j + dj < n and rng.random() < 0.85:
+                    a, b = _to_lonlat(i * 10, j * 10), _to_lonlat((i + di) * 10, (j + dj) * 10)
+                    segments.append((len(segments), [a, b], 10 * (1 + rng.random()),
+                                     rng.random() < 0.1, f"{i}-{j}"))
+    graph = routing.graph_build(segments)
+    for step_free in (False, True):
+        source = routing.snap(graph, *_to_lonlat(0, -1), step_free=step_free)
+        tree = routing.tree_for(graph, source, step_free=step_free)
+        for _ in range(40):
+            target = routing.snap(graph, *_to_lonlat(rng.uniform(0, 110), rng.uniform(0, 110)),
+                                  step_free=step_free)
+            by_tree = routing.route_from_tree(graph, tree, target)
+            by_search = routing.shortest_route(graph, source, target, step_free=step_free)
+            assert (by_tree is None) == (by_search is None)
+            if by_tree is not None:
+                assert abs(by_tree.length - by_search.length) < 1e-6
+                walked = sum(leg.length for leg in by_tree.legs)
+                assert abs(walked - by_tree.length) < 1e-6
