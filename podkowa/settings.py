@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "podkowa.accounts",
     "podkowa.notifications",
     "podkowa.cases",
+    "podkowa.registers",
     "podkowa.web",
     # The admin with the town's own site (officials only, second factor): see
     # podkowa/core/admin_site.py. Listed after the project's apps so that their admin/…

@@ -36,6 +36,7 @@ from podkowa.accounts.services.verification import resident_verify_at_desk
 from podkowa.cases.demo import load_case_demo
 from podkowa.core.models import Gmina, GminaHost
 from podkowa.notifications.services import topics_ensure_defaults
+from podkowa.registers.demo import load_registers_demo
 
 DEMO_PASSWORD = "podkowa-demo-2026"  # noqa: S105 - public by design, printed for everyone
 # The reserved .test domain (RFC 2606): demo accounts can never receive real mail.
@@ -214,6 +215,7 @@ class Command(BaseCommand):
                               desk=officials[Role.RESIDENT_DESK])
             topics_ensure_defaults(gmina=gmina)
             load_case_demo(gmina)
+            load_registers_demo(gmina)
         return gmina
 
     def person(self, login: str, first: str, last: str, *, superuser: bool = False,
