@@ -12,6 +12,7 @@ from podkowa.cases.api import router as cases_router
 from podkowa.core.api_auth import API_AUTH
 from podkowa.core.api_errors import install_error_handlers
 from podkowa.notifications.api import router as notifications_router
+from podkowa.registers.api import router as registers_router
 
 api = NinjaAPI(
     title="Podkowa API",
@@ -36,3 +37,4 @@ install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", cases_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/", registers_router)

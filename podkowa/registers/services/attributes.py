@@ -40,7 +40,7 @@ def register_attributes(register: Register) -> list[Attribute]:
     return cached
 
 
-def _entries(attribute: Attribute) -> list[DictionaryEntry]:
+def dictionary_entries(attribute: Attribute) -> list[DictionaryEntry]:
     cached = getattr(attribute, "_entries_cache", None)
     if cached is None:
         cached = list(DictionaryEntry.objects.filter(
@@ -52,7 +52,7 @@ def _entries(attribute: Attribute) -> list[DictionaryEntry]:
 def choice_match(attribute: Attribute, value) -> DictionaryEntry | None:
     """The dictionary entry a value names: its code or label, folded (see `fold`)."""
     wanted = fold(value)
-    for entry in _entries(attribute):
+    for entry in dictionary_entries(attribute):
         if wanted in (fold(entry.code), fold(entry.label)):
             return entry
         latin = (entry.extra or {}).get("latin")
