@@ -14,6 +14,7 @@ urlpatterns = [
     path("konto/powiadomienia/", include("podkowa.notifications.urls")),
     path("konto/", include("podkowa.accounts.urls")),
     path("sprawy/", include("podkowa.cases.urls")),
+    path("ogc/", include("podkowa.registers.urls_ogc")),
     path("", include("podkowa.web.urls")),
 ]
 if settings.DEBUG:

@@ -83,7 +83,8 @@ def geometry_from_geojson(data, *, crs: str = CRS84) -> GEOSGeometry:
 
     try:
         plain = {"type": data["type"], "coordinates": _map_coords(data["coordinates"], point)}
-        geometry = GEOSGeometry(json.dumps(plain), srid=srid)
+        geometry = GEOSGeometry(json.dumps(plain))
+        geometry.srid = srid
     except (TypeError, ValueError, IndexError, KeyError) as error:
         raise ValueError(_("not a valid GeoJSON geometry (%(error)s)") % {"error": error}
                          ) from None
