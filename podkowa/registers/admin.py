@@ -24,6 +24,8 @@ from podkowa.registers.models import (
     ObjectVersion,
     Register,
     RegisterObject,
+    TreeFeeRate,
+    TreeSpecies,
 )
 from podkowa.registers.selectors.objects import visible_attributes
 from podkowa.registers.services.attributes import attributes_clean
@@ -277,3 +279,18 @@ class ObjectVersionAdmin(RulesModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(gmina=request.gmina).select_related(
             "object__register", "actor")
+
+
+@admin.register(TreeSpecies)
+class TreeSpeciesAdmin(TenantAdminMixin, RulesModelAdmin):
+    list_display = ["polish_name", "latin_name", "fee_group", "permit_threshold_cm"]
+    list_filter = ["fee_group", "permit_threshold_cm"]
+    search_fields = ["polish_name", "latin_name", "code"]
+    prepopulated_fields = {"code": ["latin_name"]}
+    fields = ["polish_name", "latin_name", "code", "fee_group", "permit_threshold_cm"]
+
+
+@admin.register(TreeFeeRate)
+class TreeFeeRateAdmin(TenantAdminMixin, RulesModelAdmin):
+    list_display = ["fee_group", "up_to_100_grosze", "above_100_grosze", "basis"]
+    fields = ["fee_group", "up_to_100_grosze", "above_100_grosze", "basis"]

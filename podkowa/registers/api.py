@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from podkowa.core.api_auth import bearer_auth, session_auth
 from podkowa.core.api_errors import ErrorOut, FieldErrorsOut
 from podkowa.registers.geo import geometry_from_geojson
-from podkowa.registers.models import RESERVED_KEYS, Register
+from podkowa.registers.models import RESERVED_KEYS, AttributeKind, Register
 from podkowa.registers.rules import may_edit_register_objects
 from podkowa.registers.selectors.features import feature, features
 from podkowa.registers.selectors.objects import (
@@ -27,10 +27,12 @@ from podkowa.registers.selectors.objects import (
     register_for,
     registers_visible,
 )
+from podkowa.registers.selectors.trees import Owner, Procedure, tree_removal_check
 from podkowa.registers.services.attributes import (
     dictionary_entries,
     personal_keys,
     register_attributes,
+    species_list,
 )
 from podkowa.registers.services.objects import (
     object_create,
@@ -55,11 +57,13 @@ READ_AUTH = [bearer_auth, session_auth, _anyone]
 class AttributeOut(Schema):
     key: str
     label: str
-    kind: str = Field(description="text, number, numbers, date, choice, boolean, photo, link")
+    kind: str = Field(description=(
+        "text, number, numbers, date, choice, boolean, photo, link, species"))
     unit: str
     required: bool
     personal: bool = Field(description="Never public; officials' reads are audited.")
-    choices: list[dict] = Field(description="For choice: the dictionary's {code, label}.")
+    choices: list[dict] = Field(description=(
+        "For choice: the dictionary's {code, label}; for species also latin."))
     link_register: str | None = Field(description="For link: the slug of the register.")
 
 
@@ -127,12 +131,20 @@ class ObjectFilters(Schema):
     offset: int = Field(0, ge=0)
 
 
+def _choices(attribute) -> list[dict]:
+    if attribute.kind == AttributeKind.SPECIES:
+        return [{"code": s.code, "label": s.polish_name, "latin": s.latin_name}
+                for s in species_list(attribute)]
+    if attribute.dictionary_id:
+        return [{"code": e.code, "label": e.label} for e in dictionary_entries(attribute)]
+    return []
+
+
 def _attribute_out(attribute) -> dict:
     return {
         "key": attribute.key, "label": attribute.label, "kind": attribute.kind,
         "unit": attribute.unit, "required": attribute.required, "personal": attribute.personal,
-        "choices": ([{"code": e.code, "label": e.label} for e in dictionary_entries(attribute)]
-                    if attribute.dictionary_id else []),
+        "choices": _choices(attribute),
         "link_register": attribute.link_register.slug if attribute.link_register_id else None,
     }
 
@@ -298,3 +310,33 @@ def object_restore_version(request: HttpRequest, slug: str, object_id: int,
     obj = object_restore(gmina=request.gmina, object_id=object_id, version=payload.version,
                          actor=request.auth)
     return feature(obj, register=register, user=request.auth, request=request)
+
+
+class RemovalCheckOut(Schema):
+    procedure: str = Field(description=(
+        "none, notification, permit_mayor, permit_starosta or protected"))
+    procedure_label: str
+    threshold_cm: int | None = Field(description="No permit up to this circumference at 5 cm.")
+    circumference_5_cm: float | None
+    fee_basis_cm: float | None = Field(description=(
+        "Circumference at 130 cm the fee is counted on (several stems: the largest plus half "
+        "of the others)."))
+    fee_grosze: int | None = Field(description="Estimated fee in grosze (PLN/100).")
+    rate_grosze_per_cm: int | None
+    rate_basis: str
+    reasons: list[str]
+
+
+@router.get("/registers/{slug}/objects/{object_id}/removal-check",
+            response={200: RemovalCheckOut, 400: FieldErrorsOut, 404: ErrorOut},
+            auth=READ_AUTH)
+def tree_removal(request: HttpRequest, slug: str, object_id: int,
+                 owner: Owner = Owner.GMINA):
+    """For a tree: whether its removal needs a permit or a notification, and the fee estimate
+    from the town's rate table. `owner`: gmina, private (a person, not for business), other."""
+    register = _register(request, slug)
+    obj = object_for(gmina=request.gmina, register=register, object_id=object_id)
+    if obj is None:
+        raise Http404
+    check = tree_removal_check(gmina=request.gmina, attributes=obj.attributes, owner=owner)
+    return {**check.__dict__, "procedure_label": str(Procedure(check.procedure).label)}

@@ -23,8 +23,12 @@ from podkowa.registers.models import (
     ObjectStatus,
     Register,
     RegisterObject,
+    TreeFeeRate,
+    TreeSpecies,
 )
+from podkowa.registers.selectors.trees import NATIONAL_BASIS, NATIONAL_MAXIMUM
 from podkowa.registers.services.objects import object_create
+from podkowa.registers.services.trees import tree_register_ensure
 
 CENTRE = (20.7286, 52.1225)  # the town hall, lon/lat
 SEED = 1405021
@@ -34,15 +38,13 @@ DICTIONARIES = {
                               ("kompozyt", "kompozyt")]),
     "zrodlo-swiatla": ("Źródło światła", [("led", "LED"), ("sodowa", "sodowa"),
                                           ("rteciowa", "rtęciowa")]),
-    "stan-zdrowotny": ("Stan zdrowotny drzewa", [
-        ("dobry", "dobry"), ("sredni", "średni"), ("zly", "zły"), ("martwe", "martwe")]),
     "urzadzenie-zabawowe": ("Urządzenie zabawowe", [
         ("hustawka", "huśtawka"), ("zjezdzalnia", "zjeżdżalnia"), ("piaskownica", "piaskownica"),
         ("karuzela", "karuzela"), ("zestaw", "zestaw zabawowy"), ("bujak", "bujak")]),
 }
 
-# Latin name, fee group (1–4, the rate table's columns) and removal group: the circumference
-# at 5 cm below which no permit is needed (80, 65 or 50 cm; see domain facts "Trees").
+# Latin name, fee group (1–4, the rate table's rows; the demo's assignment, not the
+# regulation's list) and the circumference at 5 cm up to which no permit is needed.
 SPECIES = [
     ("quercus-robur", "dąb szypułkowy", "Quercus robur", 3, 50),
     ("pinus-sylvestris", "sosna zwyczajna", "Pinus sylvestris", 2, 50),
@@ -105,24 +107,6 @@ REGISTERS = [
          ("linia", "Linia oświetleniowa", AttributeKind.LINK,
           {"link": "linie-oswietleniowe"}),
      ]},
-    {"slug": "drzewa", "name": "Drzewa", "kind": GeometryKind.POINT, "colour": "#1d6b3a",
-     "public": True, "count": 220, "description": "Inwentaryzacja drzew na terenach gminy.",
-     "attributes": [
-         ("numer", "Numer", AttributeKind.TEXT, {"required": True}),
-         ("gatunek", "Gatunek", AttributeKind.CHOICE, {"dictionary": "gatunki-drzew",
-                                                      "required": True}),
-         ("obwod_130", "Obwód pnia na 130 cm (każdy pień)", AttributeKind.NUMBERS,
-          {"unit": "cm"}),
-         ("obwod_5", "Obwód pnia na 5 cm", AttributeKind.NUMBER, {"unit": "cm"}),
-         ("wysokosc", "Wysokość", AttributeKind.NUMBER, {"unit": "m"}),
-         ("korona", "Szerokość korony", AttributeKind.NUMBER, {"unit": "m"}),
-         ("stan", "Stan zdrowotny", AttributeKind.CHOICE, {"dictionary": "stan-zdrowotny"}),
-         ("zalecenia", "Zalecane zabiegi", AttributeKind.TEXT, {}),
-         ("pomnik", "Pomnik przyrody", AttributeKind.BOOLEAN, {}),
-         ("zdjecie", "Zdjęcie", AttributeKind.PHOTO, {}),
-         ("wlasciciel", "Właściciel działki (osoba prywatna)", AttributeKind.TEXT,
-          {"personal": True}),
-     ]},
 ]
 
 # Streets as straight runs from the centre (bearing in degrees, length in metres): the lamps
@@ -159,14 +143,16 @@ def _definitions(gmina: Gmina) -> dict[str, Register]:
                 gmina=gmina, dictionary=dictionary, code=code,
                 defaults={"label": label, "order": order})
         dictionaries[slug] = dictionary
-    species, _c = Dictionary.objects.update_or_create(
-        gmina=gmina, slug="gatunki-drzew", defaults={"name": "Gatunki drzew"})
-    for order, (code, polish, latin, fee_group, threshold) in enumerate(SPECIES):
-        DictionaryEntry.objects.update_or_create(
-            gmina=gmina, dictionary=species, code=code,
-            defaults={"label": polish, "order": order, "extra": {
-                "latin": latin, "fee_group": fee_group, "permit_from_cm": threshold}})
-    dictionaries["gatunki-drzew"] = species
+    for code, polish, latin, fee_group, threshold in SPECIES:
+        TreeSpecies.objects.update_or_create(
+            gmina=gmina, code=code, defaults={
+                "polish_name": polish, "latin_name": latin, "fee_group": fee_group,
+                "permit_threshold_cm": threshold})
+    for group, (up_to, above) in NATIONAL_MAXIMUM.items():
+        TreeFeeRate.objects.update_or_create(
+            gmina=gmina, fee_group=group, defaults={
+                "up_to_100_grosze": up_to, "above_100_grosze": above,
+                "basis": f"stawki maksymalne, {NATIONAL_BASIS}"})
 
     registers = {}
     for order, spec in enumerate(REGISTERS):
@@ -184,6 +170,7 @@ def _definitions(gmina: Gmina) -> dict[str, Register]:
                     "personal": extra.get("personal", False),
                     "dictionary": dictionaries.get(extra.get("dictionary")),
                     "link_register": registers.get(extra.get("link"))})
+    registers["drzewa"] = tree_register_ensure(gmina=gmina, slug="drzewa", name="Drzewa")
     return registers
 
 
@@ -249,14 +236,14 @@ def _device(number, rng):
 def _tree(number, rng):
     code = rng.choice(SPECIES)[0]
     stems = 1 if rng.random() < 0.85 else rng.randint(2, 3)
-    at_130 = [rng.randint(40, 320) for _ in range(stems)]
-    values = {"numer": f"D-{number:04d}", "gatunek": code, "obwod_130": at_130,
-              "obwod_5": max(at_130) + rng.randint(5, 40), "wysokosc": rng.randint(4, 28),
-              "korona": rng.randint(2, 16),
-              "stan": rng.choices(["dobry", "sredni", "zly", "martwe"], [60, 25, 12, 3])[0],
-              "pomnik": max(at_130) > 300}
-    if values["stan"] in ("zly", "martwe"):
-        values["zalecenia"] = "cięcia sanitarne" if values["stan"] == "zly" else "usunięcie"
+    at_130 = [rng.randint(25, 320) for _ in range(stems)]
+    values = {"number": f"D-{number:04d}", "species": code, "circumference_130": at_130,
+              "circumference_5": max(at_130) + rng.randint(5, 40),
+              "height": rng.randint(4, 28), "crown_width": rng.randint(2, 16),
+              "health": rng.choices(["good", "fair", "poor", "dead"], [60, 25, 12, 3])[0],
+              "monument": max(at_130) > 300}
+    if values["health"] in ("poor", "dead"):
+        values["treatment"] = "cięcia sanitarne" if values["health"] == "poor" else "usunięcie"
     return values
 
 

@@ -32,6 +32,7 @@ class AttributeKind(models.TextChoices):
     BOOLEAN = "boolean", _("yes/no")
     PHOTO = "photo", _("photo")
     LINK = "link", _("link to an object of another register")
+    SPECIES = "species", _("tree species")
 
 
 class ObjectStatus(models.TextChoices):
@@ -251,6 +252,66 @@ class ObjectVersion(TenantModel):
         if self.pk is not None:
             raise ValidationError(_("The history of an object cannot be changed."))
         super().save(*args, **kwargs)
+
+
+class PermitThreshold(models.IntegerChoices):
+    """Circumference at 5 cm up to which a tree is removed without a permit (domain facts)."""
+
+    FAST_GROWING = 80, _("80 cm (poplars, willows, box elder, silver maple)")
+    MEDIUM = 65, _("65 cm (horse chestnut, robinia, plane)")
+    OTHER = 50, _("50 cm (other species)")
+
+
+class FeeGroup(models.IntegerChoices):
+    GROUP_1 = 1, _("group 1")
+    GROUP_2 = 2, _("group 2")
+    GROUP_3 = 3, _("group 3")
+    GROUP_4 = 4, _("group 4")
+
+
+class TreeSpecies(TenantModel):
+    """The species dictionary of tree registers."""
+
+    code = models.SlugField(_("code"), max_length=80)
+    polish_name = models.CharField(_("Polish name"), max_length=120)
+    latin_name = models.CharField(_("Latin name"), max_length=120)
+    fee_group = models.PositiveSmallIntegerField(
+        _("fee group"), choices=FeeGroup.choices, default=FeeGroup.GROUP_2)
+    permit_threshold_cm = models.PositiveSmallIntegerField(
+        _("no permit up to (circumference at 5 cm)"), choices=PermitThreshold.choices,
+        default=PermitThreshold.OTHER)
+
+    class Meta:
+        verbose_name = _("tree species")
+        verbose_name_plural = _("tree species")
+        ordering = ["polish_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "code"], name="tree_species_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.polish_name} ({self.latin_name})"
+
+
+class TreeFeeRate(TenantModel):
+    """The town's fee per cm of circumference at 130 cm, by fee group: the national maximum
+    unless the council set its own by resolution. Integer grosze."""
+
+    fee_group = models.PositiveSmallIntegerField(_("fee group"), choices=FeeGroup.choices)
+    up_to_100_grosze = models.PositiveIntegerField(_("per cm, circumference up to 100 cm (gr)"))
+    above_100_grosze = models.PositiveIntegerField(_("per cm, circumference above 100 cm (gr)"))
+    basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("tree removal fee rate")
+        verbose_name_plural = _("tree removal fee rates")
+        ordering = ["fee_group"]
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "fee_group"], name="tree_fee_rate_group"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_fee_group_display())
 
 
 def photo_path(instance, filename: str) -> str:

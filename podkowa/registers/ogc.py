@@ -36,6 +36,7 @@ from podkowa.registers.services.attributes import (
     dictionary_entries,
     personal_keys,
     register_attributes,
+    species_list,
 )
 from podkowa.registers.services.objects import object_create, object_remove, object_update
 
@@ -295,6 +296,7 @@ _JSON_TYPES = {
     AttributeKind.DATE: {"type": "string", "format": "date"},
     AttributeKind.BOOLEAN: {"type": "boolean"}, AttributeKind.CHOICE: {"type": "string"},
     AttributeKind.PHOTO: {"type": "integer"}, AttributeKind.LINK: {"type": "integer"},
+    AttributeKind.SPECIES: {"type": "string"},
 }
 
 
@@ -310,6 +312,8 @@ def queryables(request: HttpRequest, collection_id: str):
         schema = {"title": attribute.label, **_JSON_TYPES[attribute.kind]}
         if attribute.kind == AttributeKind.CHOICE:
             schema["enum"] = [e.code for e in dictionary_entries(attribute)]
+        if attribute.kind == AttributeKind.SPECIES:
+            schema["enum"] = [s.code for s in species_list(attribute)]
         properties[attribute.key] = schema
     return _json({
         "$schema": "https://json-schema.org/draft/2019-09/schema",

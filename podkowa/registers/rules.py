@@ -44,7 +44,8 @@ rules.add_perm("registers.view_register_data", may_view_register)
 rules.add_perm("registers.edit_register_objects", may_edit_register_objects)
 rules.add_perm("registers.read_personal_fields", may_read_personal_fields)
 
-for model in ("register", "attribute", "dictionary", "dictionaryentry"):
+for model in ("register", "attribute", "dictionary", "dictionaryentry", "treespecies",
+              "treefeerate"):
     rules.add_perm(f"registers.view_{model}", is_register_editor)
     rules.add_perm(f"registers.add_{model}", is_register_editor)
     rules.add_perm(f"registers.change_{model}", is_register_editor)

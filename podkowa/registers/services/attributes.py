@@ -21,6 +21,7 @@ from podkowa.registers.models import (
     ObjectStatus,
     Register,
     RegisterObject,
+    TreeSpecies,
 )
 
 
@@ -58,6 +59,23 @@ def choice_match(attribute: Attribute, value) -> DictionaryEntry | None:
         latin = (entry.extra or {}).get("latin")
         if latin and wanted == fold(latin):
             return entry
+    return None
+
+
+def species_list(attribute: Attribute) -> list[TreeSpecies]:
+    cached = getattr(attribute, "_species_cache", None)
+    if cached is None:
+        cached = list(TreeSpecies.objects.filter(gmina_id=attribute.gmina_id))
+        attribute._species_cache = cached
+    return cached
+
+
+def species_match(attribute: Attribute, value) -> TreeSpecies | None:
+    """A species by its code, Polish or Latin name, folded (see `fold`)."""
+    wanted = fold(value)
+    for species in species_list(attribute):
+        if wanted in (fold(species.code), fold(species.polish_name), fold(species.latin_name)):
+            return species
     return None
 
 
@@ -128,6 +146,12 @@ def value_clean(attribute: Attribute, value, *, obj: RegisterObject | None = Non
         if entry is None:
             raise ValueError(_("“%(value)s” is not in the dictionary") % {"value": value})
         return entry.code
+    if kind == AttributeKind.SPECIES:
+        species = species_match(attribute, value)
+        if species is None:
+            raise ValueError(_("“%(value)s” is not a species in the dictionary") % {
+                "value": value})
+        return species.code
     if kind == AttributeKind.LINK:
         try:
             target_id = int(value)
