@@ -15,6 +15,7 @@ urlpatterns = [
     path("konto/", include("podkowa.accounts.urls")),
     path("sprawy/", include("podkowa.cases.urls")),
     path("ogc/", include("podkowa.registers.urls_ogc")),
+    path("rejestry/", include("podkowa.registers.urls")),
     path("", include("podkowa.web.urls")),
 ]
 if settings.DEBUG:

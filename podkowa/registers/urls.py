@@ -1,0 +1,10 @@
+from django.urls import path
+
+from podkowa.registers import views
+
+app_name = "registers"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("mapa/<slug:slug>/", views.layer, name="layer"),
+    path("mapa/<slug:slug>/szukaj/", views.search, name="search"),
+]
