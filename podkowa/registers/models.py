@@ -343,3 +343,43 @@ class ObjectPhoto(TenantModel):
 
     def __str__(self) -> str:
         return f"#{self.object_id} {self.file.name}"
+
+
+class FaultReport(TenantModel):
+    """A resident's report of a fault ("this lamp is out"), filed as a case in the back office;
+    the object it is about travels with it (Open311's asset id)."""
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.PROTECT, related_name="fault_report",
+        verbose_name=_("case"),
+    )
+    register = models.ForeignKey(
+        Register, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("register"),
+    )
+    object = models.ForeignKey(
+        RegisterObject, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="fault_reports", verbose_name=_("object"),
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("reported by"),
+    )
+    location = gis.PointField(_("place"), srid=4326)
+    description = models.TextField(_("description"))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
+    fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True)
+    fixed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("fixed by"),
+    )
+
+    class Meta:
+        verbose_name = _("fault report")
+        verbose_name_plural = _("fault reports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["gmina", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case.number}"

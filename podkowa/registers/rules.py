@@ -10,7 +10,13 @@ fields; a register that is not public, and personal fields, are for the town's o
 import rules
 
 from podkowa.accounts.models import Role
-from podkowa.accounts.rules import gmina_id_for, is_gmina_admin, is_official, is_register_editor
+from podkowa.accounts.rules import (
+    gmina_id_for,
+    is_case_clerk,
+    is_gmina_admin,
+    is_official,
+    is_register_editor,
+)
 from podkowa.accounts.selectors.officials import official_roles
 
 
@@ -37,6 +43,8 @@ def is_public_register(user, obj=None) -> bool:
 
 
 may_view_register = is_public_register | is_official
+# Fault reports are the business of those who look after the objects and of the case clerks.
+may_handle_fault_reports = is_register_editor | is_case_clerk
 may_read_personal_fields = may_edit_register_objects | is_register_editor
 
 rules.add_perm("registers", is_official)

@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("mapa/<slug:slug>/", views.layer, name="layer"),
     path("mapa/<slug:slug>/szukaj/", views.search, name="search"),
+    path("zglos/<slug:slug>/<int:object_id>/", views.report_fault, name="report"),
+    path("zgloszenia/", views.fault_reports, name="fault_reports"),
 ]

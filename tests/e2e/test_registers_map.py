@@ -39,7 +39,8 @@ def open_object(page, name: str) -> None:
     expect(page.locator("#map-card")).to_contain_text(name)
     # Clear the card, then open it again from the map itself: the lamp is at the centre.
     page.locator("#map-card").evaluate("card => card.querySelector('dl').remove()")
-    page.wait_for_timeout(600)  # the viewport's objects load after the move
+    page.wait_for_timeout(300)  # the move ends, then the viewport's objects load
+    expect(page.locator("#map[data-loading='0']")).to_be_attached()
     page.locator("#map").scroll_into_view_if_needed()
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -16,7 +16,11 @@
   if (config.tiles) {
     L.tileLayer(config.tiles, {maxZoom: 19, minZoom: 10}).addTo(map);
   }
-  var renderer = L.canvas({padding: 0.3});
+  // Points above lines and areas: a click near a lamp on its cable opens the lamp.
+  map.createPane("regmap-shapes").style.zIndex = 410;
+  map.createPane("regmap-points").style.zIndex = 420;
+  var shapeRenderer = L.canvas({padding: 0.3, pane: "regmap-shapes"});
+  var renderer = L.canvas({padding: 0.3, pane: "regmap-points"});
   var layers = {};
   var pendingClick = null;  // a function taking a LatLng: placing or moving a point
 
@@ -83,7 +87,7 @@
     var actions = el("div", null, {"class": "actions"});
     if (config.report && register.is_public) {
       var report = el("a", t.report, {"class": "button",
-        href: config.report.replace("SLUG", register.slug).replace("0", feature.id)});
+        href: config.report.replace("SLUG", register.slug).replace("999999999", feature.id)});
       actions.appendChild(report);
     }
     if (register.may_edit && feature.geometry.type === "Point") {
@@ -172,7 +176,7 @@
           color: "#222", fillColor: register.colour,
           fillOpacity: feature.properties.status === "planned" ? 0.35 : 0.9});
       },
-      style: function () { return {renderer: renderer, color: register.colour, weight: 4}; },
+      style: function () { return {renderer: shapeRenderer, color: register.colour, weight: 4}; },
       onEachFeature: function (feature, layer) {
         layer.on("click", function (event) {
           L.DomEvent.stopPropagation(event);
@@ -184,6 +188,11 @@
   }
 
   var requests = {};
+  var loading = 0;
+  function busy(change) {
+    loading += change;
+    mapElement.setAttribute("data-loading", String(loading));
+  }
   function reload(slug) {
     var group = layers[slug];
     if (!group || !map.hasLayer(group)) { return; }
@@ -193,11 +202,13 @@
     }).join(",");
     var token = {};
     requests[slug] = token;
+    busy(1);
     fetch(config.layerUrl.replace("SLUG", slug) + "?bbox=" + bbox, {credentials: "same-origin"})
       .then(function (r) { return r.json(); })
       .then(function (data) {
         if (requests[slug] === token) { draw(slug, data); }
-      });
+      })
+      .finally(function () { busy(-1); });
   }
 
   function reloadAll() { Object.keys(layers).forEach(reload); }
