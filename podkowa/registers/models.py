@@ -383,3 +383,54 @@ class FaultReport(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.case.number}"
+
+
+def import_path(instance, filename: str) -> str:
+    import uuid
+    from pathlib import PurePosixPath
+
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"registers/imports/{instance.gmina_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class ImportJob(TenantModel):
+    """One file brought into a register: mapped, checked by the worker (report), confirmed by
+    the clerk, then written all at once."""
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", _("uploaded: map the columns")
+        CHECKING = "checking", _("being checked")
+        CHECKED = "checked", _("checked: confirm the import")
+        WRITING = "writing", _("being written")
+        DONE = "done", _("imported")
+        FAILED = "failed", _("failed")
+
+    register = models.ForeignKey(Register, on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("register"))
+    file = models.FileField(_("file"), upload_to=import_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    columns = models.JSONField(_("columns"), default=list)
+    preview = models.JSONField(_("first rows"), default=list)
+    # {"columns": {column: attribute key}, "x": column, "y": column, "crs": "auto"|…,
+    #  "axes": "auto"|"as_is"|"swapped", "radius_m": 5, "keys": [attribute keys]}
+    mapping = models.JSONField(_("mapping"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices,
+                             default=State.UPLOADED)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    done = models.PositiveIntegerField(_("rows checked"), default=0)
+    # {"errors": [{"row", "messages"}], "duplicates": [{"row", "of", "distance_m"}],
+    #  "valid": n, "corrections": [{"row", "field", "from", "to"}]}
+    report = models.JSONField(_("report"), default=dict)
+    created = models.PositiveIntegerField(_("objects created"), default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("by"))
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.original_name
