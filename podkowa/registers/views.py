@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,13 +14,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from podkowa.registers.api import register_out
-from podkowa.registers.models import ObjectStatus
-from podkowa.registers.rules import may_handle_fault_reports
+from podkowa.registers.api import attribute_filters, register_out
+from podkowa.registers.models import ImportJob, ObjectStatus
+from podkowa.registers.rules import may_edit_register_objects, may_handle_fault_reports
+from podkowa.registers.selectors.exports import FORMATS as EXPORT_FORMATS
+from podkowa.registers.selectors.exports import register_export
 from podkowa.registers.selectors.faults import fault_reports_list
+from podkowa.registers.selectors.imports import import_for, imports_recent
 from podkowa.registers.selectors.map import map_layer, map_search
 from podkowa.registers.selectors.objects import (
     object_for,
+    objects_filtered,
     parse_bbox,
     register_for,
     registers_visible,
@@ -33,6 +37,7 @@ from podkowa.registers.services.faults import (
     object_label,
     object_title,
 )
+from podkowa.registers.services.imports import import_confirm, import_map, import_upload
 
 
 @require_GET
@@ -51,7 +56,9 @@ def home(request: HttpRequest):
         "report": reverse("registers:report", args=["SLUG", 999999999]),
     }
     return render(request, "registers/map.html", {
-        "registers": registers, "config": config, "labels": _labels()})
+        "registers": registers, "config": config, "labels": _labels(),
+        "may_import": any(may_edit_register_objects(request.user, r) for r in registers),
+        "may_handle_faults": may_handle_fault_reports(request.user, gmina)})
 
 
 def _labels() -> dict:
@@ -156,3 +163,142 @@ def fault_reports(request: HttpRequest):
     for report in reports:
         report.object_title = object_title(report.object) if report.object else ""
     return render(request, "registers/fault_reports.html", {"reports": reports})
+
+
+# --- imports ---------------------------------------------------------------------------
+
+
+def _editable_registers(request) -> list:
+    return [r for r in registers_visible(gmina=request.gmina, user=request.user)
+            if may_edit_register_objects(request.user, r)]
+
+
+class UploadForm(forms.Form):
+    register = forms.ChoiceField(label=gettext_lazy("Register"))
+    file = forms.FileField(label=gettext_lazy("File"), help_text=gettext_lazy(
+        "XLSX, CSV, GeoJSON, GeoPackage or a zipped Shapefile; the first row names the "
+        "columns."))
+
+    def __init__(self, *args, registers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["register"].choices = [(r.pk, r.name) for r in registers]
+
+
+CRS_LABELS = [("auto", gettext_lazy("tell from the values")),
+              ("lonlat", gettext_lazy("longitude and latitude (WGS 84)")),
+              ("2178", gettext_lazy("PL-2000 zone 7 (EPSG:2178)")),
+              ("2180", gettext_lazy("PL-1992 (EPSG:2180)"))]
+AXES_LABELS = [("auto", gettext_lazy("tell from the values, row by row")),
+               ("as_is", gettext_lazy("as the columns say (x = northing in PL-2000/1992)")),
+               ("swapped", gettext_lazy("swapped"))]
+
+
+class MappingForm(forms.Form):
+    x = forms.ChoiceField(label=gettext_lazy("Column with x (or longitude)"), required=False)
+    y = forms.ChoiceField(label=gettext_lazy("Column with y (or latitude)"), required=False)
+    crs = forms.ChoiceField(label=gettext_lazy("Coordinate system"), choices=CRS_LABELS)
+    axes = forms.ChoiceField(label=gettext_lazy("Order of x and y"), choices=AXES_LABELS)
+    radius_m = forms.FloatField(label=gettext_lazy("Duplicates: within (metres)"),
+                                min_value=0, max_value=1000)
+    keys = forms.MultipleChoiceField(
+        label=gettext_lazy("Duplicates: with the same values of"), required=False,
+        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, job, **kwargs):
+        super().__init__(*args, **kwargs)
+        attributes = register_attributes(job.register)
+        column_choices = [("", "—")] + [(c, c) for c in job.columns]
+        self.fields["x"].choices = column_choices
+        self.fields["y"].choices = column_choices
+        self.fields["keys"].choices = [(a.key, a.label) for a in attributes]
+        field_choices = [("", _("— leave out —"))] + [(a.key, a.label) for a in attributes]
+        self.column_fields = []
+        for index, column in enumerate(job.columns):
+            name = f"column_{index}"
+            self.fields[name] = forms.ChoiceField(
+                label=column, choices=field_choices, required=False)
+            self.column_fields.append((column, name))
+        mapping = job.mapping or {}
+        self.initial.update({"x": mapping.get("x", ""), "y": mapping.get("y", ""),
+                             "crs": mapping.get("crs", "auto"),
+                             "axes": mapping.get("axes", "auto"),
+                             "radius_m": mapping.get("radius_m", 5),
+                             "keys": mapping.get("keys", [])})
+        for column, name in self.column_fields:
+            self.initial[name] = (mapping.get("columns") or {}).get(column, "")
+
+    def mapping(self) -> dict:
+        data = self.cleaned_data
+        return {"columns": {column: data[name] for column, name in self.column_fields
+                            if data.get(name)},
+                "x": data["x"], "y": data["y"], "crs": data["crs"], "axes": data["axes"],
+                "radius_m": data["radius_m"], "keys": data["keys"]}
+
+
+@login_required
+@never_cache
+def imports(request: HttpRequest):
+    registers = _editable_registers(request)
+    if not registers:
+        raise PermissionDenied
+    form = UploadForm(request.POST or None, request.FILES or None, registers=registers)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_upload(gmina=request.gmina, register_id=int(
+                form.cleaned_data["register"]), upload=form.cleaned_data["file"],
+                actor=request.user)
+        except ValidationError as error:
+            for problems in error.message_dict.values():
+                form.add_error("file", problems)
+        else:
+            return redirect("registers:import", job_id=job.pk)
+    jobs = imports_recent(gmina=request.gmina, registers=registers)
+    return render(request, "registers/imports.html", {"form": form, "jobs": jobs})
+
+
+@login_required
+@never_cache
+def import_detail(request: HttpRequest, job_id: int):
+    job = import_for(gmina=request.gmina, job_id=job_id)
+    if job is None or not may_edit_register_objects(request.user, job.register):
+        raise Http404
+    form = MappingForm(request.POST if request.POST.get("action") == "check" else None,
+                       job=job)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "check" and form.is_valid():
+                import_map(gmina=request.gmina, job_id=job.pk, mapping=form.mapping())
+                return redirect("registers:import", job_id=job.pk)
+            if request.POST.get("action") == "confirm":
+                keep = [int(v) for v in request.POST.getlist("keep") if v.isdigit()]
+                import_confirm(gmina=request.gmina, job_id=job.pk, import_duplicates=keep,
+                               actor=request.user)
+                return redirect("registers:import", job_id=job.pk)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+    return render(request, "registers/import.html", {
+        "job": job, "form": form, "report": job.report or {},
+        "refresh": job.state in (ImportJob.State.CHECKING, ImportJob.State.WRITING),
+    })
+
+
+@require_GET
+def export(request: HttpRequest, slug: str, fmt: str):
+    """The register (filtered by ?bbox=, ?status= and field values) as a file."""
+    register = _register(request, slug)
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    try:
+        objects = objects_filtered(
+            gmina=request.gmina, register=register, user=request.user,
+            bbox=parse_bbox(request.GET.get("bbox")), status=request.GET.getlist("status"),
+            attributes=attribute_filters(request, register))
+    except ValidationError as error:
+        return JsonResponse({"detail": error.messages[0]}, status=400)
+    content = register_export(gmina=request.gmina, register=register, user=request.user,
+                              objects=objects, fmt=fmt, request=request)
+    content_type, suffix = EXPORT_FORMATS[fmt]
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{register.slug}.{suffix}"'
+    return response
