@@ -50,16 +50,22 @@ def dictionary_entries(attribute: Attribute) -> list[DictionaryEntry]:
     return cached
 
 
+def _choice_index(attribute: Attribute) -> dict[str, DictionaryEntry]:
+    cached = getattr(attribute, "_choice_index", None)
+    if cached is None:
+        cached = {}
+        for entry in dictionary_entries(attribute):
+            latin = (entry.extra or {}).get("latin")
+            for name in (entry.label, latin, entry.code):  # the code wins a clash
+                if name:
+                    cached[fold(name)] = entry
+        attribute._choice_index = cached
+    return cached
+
+
 def choice_match(attribute: Attribute, value) -> DictionaryEntry | None:
     """The dictionary entry a value names: its code or label, folded (see `fold`)."""
-    wanted = fold(value)
-    for entry in dictionary_entries(attribute):
-        if wanted in (fold(entry.code), fold(entry.label)):
-            return entry
-        latin = (entry.extra or {}).get("latin")
-        if latin and wanted == fold(latin):
-            return entry
-    return None
+    return _choice_index(attribute).get(fold(value))
 
 
 def species_list(attribute: Attribute) -> list[TreeSpecies]:
@@ -72,11 +78,14 @@ def species_list(attribute: Attribute) -> list[TreeSpecies]:
 
 def species_match(attribute: Attribute, value) -> TreeSpecies | None:
     """A species by its code, Polish or Latin name, folded (see `fold`)."""
-    wanted = fold(value)
-    for species in species_list(attribute):
-        if wanted in (fold(species.code), fold(species.polish_name), fold(species.latin_name)):
-            return species
-    return None
+    index = getattr(attribute, "_species_index", None)
+    if index is None:
+        index = {}
+        for species in species_list(attribute):
+            for name in (species.polish_name, species.latin_name, species.code):
+                index[fold(name)] = species
+        attribute._species_index = index
+    return index.get(fold(value))
 
 
 def _number(value):
