@@ -117,3 +117,13 @@ def test_the_reporter_is_told_when_it_is_fixed(client, gmina, benches, lamp, res
     assert closed["status"] == "closed"
     assert [r["service_request_id"] for r in client.get(
         "/open311/v2/requests.json", {"status": "closed"}).json()] == [str(report.pk)]
+
+
+def test_the_reporters_export_holds_their_reports(gmina, benches, lamp, resident):
+    from podkowa.registers.personal_data import export
+    from podkowa.registers.services.faults import fault_report_file
+
+    fault_report_file(gmina=gmina, reporter=resident, description="Broken", object_id=lamp.pk)
+    data = export(gmina=gmina, user=resident)
+    assert [r["description"] for r in data["fault_reports"]] == ["Broken"]
+    assert export(gmina=gmina, user=UserFactory())["fault_reports"] == []
