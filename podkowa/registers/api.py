@@ -9,9 +9,10 @@ from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from podkowa.core.api_auth import bearer_auth, session_auth
 from podkowa.core.api_errors import ErrorOut, FieldErrorsOut
@@ -36,6 +37,7 @@ from podkowa.registers.services.attributes import (
 )
 from podkowa.registers.services.objects import (
     object_create,
+    object_photo_add,
     object_remove,
     object_restore,
     object_update,
@@ -340,3 +342,50 @@ def tree_removal(request: HttpRequest, slug: str, object_id: int,
         raise Http404
     check = tree_removal_check(gmina=request.gmina, attributes=obj.attributes, owner=owner)
     return {**check.__dict__, "procedure_label": str(Procedure(check.procedure).label)}
+
+
+class PhotoOut(Schema):
+    id: int
+    url: str
+
+
+@router.post("/registers/{slug}/objects/{object_id}/photos",
+             response={201: PhotoOut, 400: FieldErrorsOut, 401: ErrorOut, 403: ErrorOut,
+                       404: ErrorOut})
+def photo_add(request: HttpRequest, slug: str, object_id: int, photo: File[UploadedFile],
+              attribute: str | None = None):
+    """Add a photo (multipart, part `photo`; JPEG, PNG, WebP…, up to 10 MB; its metadata is
+    dropped). With `?attribute=key` the object's photo field is set to it."""
+    register = _editable(request, slug)
+    if object_for(gmina=request.gmina, register=register, object_id=object_id) is None:
+        raise Http404
+    if attribute is not None and attribute not in {
+            a.key for a in register_attributes(register) if a.kind == AttributeKind.PHOTO}:
+        raise ValidationError({"attribute": _("The register has no photo field “%(key)s”.")
+                               % {"key": attribute}})
+    added = object_photo_add(gmina=request.gmina, object_id=object_id, upload=photo,
+                             actor=request.auth, attribute=attribute)
+    return Status(201, {"id": added.pk, "url": _photo_url(register, added)})
+
+
+def _photo_url(register, photo) -> str:
+    from django.urls import reverse
+
+    return reverse("api-v1:photo", kwargs={"slug": register.slug, "photo_id": photo.pk})
+
+
+@router.get("/registers/{slug}/photos/{photo_id}", response={200: None, 404: ErrorOut},
+            auth=READ_AUTH, url_name="photo")
+def photo(request: HttpRequest, slug: str, photo_id: int):
+    """A photo of an object of the register (public registers: for anyone)."""
+    from podkowa.registers.models import ObjectPhoto
+
+    register = _register(request, slug)
+    found = ObjectPhoto.objects.filter(gmina=request.gmina, pk=photo_id,
+                                       object__register=register).first()
+    if found is None:
+        raise Http404
+    import mimetypes
+
+    kind = mimetypes.guess_type(found.file.name)[0] or "application/octet-stream"
+    return FileResponse(found.file.open("rb"), content_type=kind)

@@ -123,3 +123,36 @@ def test_others_may_not_write(client, gmina, benches, clerk, some_benches):
     page = client.get(url, headers=bearer(gmina, clerk)).json()
     assert "sponsor" not in page["features"][0]["properties"]
     assert RegisterObject.objects.count() == 5
+
+
+def test_a_photo_is_added_cleaned_and_set_on_the_object(client, gmina, benches, editor,
+                                                        settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path)}}}
+    bench = object_create(gmina=gmina, register_id=benches.pk, geometry=point(),
+                          attributes={"number": "1"})
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    Image.new("RGB", (30, 20), (10, 200, 10)).save(out, format="JPEG", exif=exif)
+    url = f"/api/v1/registers/benches/objects/{bench.pk}/photos?attribute=photo"
+    response = client.post(url, {"photo": SimpleUploadedFile("p.jpg", out.getvalue(),
+                                                             content_type="image/jpeg")},
+                           headers=bearer(gmina, editor))
+    assert response.status_code == 201, response.content
+    bench.refresh_from_db()
+    assert bench.attributes["photo"] == response.json()["id"] and bench.version == 2
+    image = client.get(response.json()["url"])
+    assert image.status_code == 200
+    served = Image.open(io.BytesIO(b"".join(image.streaming_content)))
+    assert served.size == (30, 20) and 0x010F not in served.getexif()
+    text = client.post(f"/api/v1/registers/benches/objects/{bench.pk}/photos",
+                       {"photo": SimpleUploadedFile("x.jpg", b"not an image")},
+                       headers=bearer(gmina, editor))
+    assert text.status_code == 400

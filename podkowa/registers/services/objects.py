@@ -244,3 +244,26 @@ def objects_bulk_create(*, gmina: Gmina, register: Register, rows: list[tuple],
             for obj in objects])
         made += len(objects)
     return made
+
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+
+
+@transaction.atomic
+def object_photo_add(*, gmina: Gmina, object_id: int, upload, actor=None,
+                     attribute: str | None = None):
+    """A photo of the object, re-encoded without its metadata (a phone's photo carries where
+    and when it was taken); with `attribute`, the photo field is set to it (a new version)."""
+    from podkowa.cases.services.attachments import attachment_check
+    from podkowa.registers.models import ObjectPhoto
+
+    obj = _locked(gmina, object_id)
+    checked = attachment_check(upload, kinds=["image"], max_bytes=PHOTO_MAX_BYTES)
+    photo = ObjectPhoto(gmina=gmina, object=obj,
+                        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    photo.file.save(checked.name, checked.as_content_file(), save=False)
+    photo.save()
+    if attribute:
+        object_update(gmina=gmina, object_id=obj.pk, attributes={attribute: photo.pk},
+                      merge=True, actor=actor)
+    return photo
