@@ -99,7 +99,7 @@ with connection.cursor() as cursor:
                jsonb_build_object('number', 'D-' || g, 'species', 'quercus-robur',
                                   'height', 5 + g %% 20),
                'active', 1, now(), now(), NULL
-        FROM generate_series(1, %s) AS g''', [gmina.pk, register.pk, {OBJECTS}])
+        FROM generate_series(1::bigint, %s) AS g''', [gmina.pk, register.pk, {OBJECTS}])
     cursor.execute("ANALYZE registers_registerobject")
 """  # noqa: S608
     subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True)
