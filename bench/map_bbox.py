@@ -48,8 +48,9 @@ def free_port() -> int:
 
 def pygeoapi_venv() -> Path:
     python = VENV / "bin" / "python"
-    if not (VENV / "bin" / "pygeoapi").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    if not (VENV / "bin" / "pygeoapi").exists() or not (VENV / "bin" / "gunicorn").exists():
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", "pygeoapi",
                         "psycopg2-binary", "SQLAlchemy", "GeoAlchemy2", "gunicorn"],
                        check=True)
@@ -82,6 +83,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_scopes import scope
 call_command("migrate", verbosity=0)
+call_command("createcachetable")
 from podkowa.core.models import Gmina
 from podkowa.registers.services.trees import tree_register_ensure
 gmina = Gmina.objects.create(name="Podkowa Leśna", slug="podkowa-lesna", teryt="1405021")
@@ -212,7 +214,8 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "PODKOWA_TESTING", "TASKS_IMMEDIATE"}}
     env.update({"DJANGO_SETTINGS_MODULE": "podkowa.settings", "DEBUG": "0",
-                "SECRET_KEY": secrets.token_urlsafe(50),
+                "SECRET_KEY": secrets.token_urlsafe(50), "SECURE_SSL_REDIRECT": "0",
+                "SECURE_HSTS_SECONDS": "0",
                 "PESEL_HMAC_KEY": secrets.token_urlsafe(32), "ALLOWED_HOSTS": "127.0.0.1",
                 "DATABASE_URL": url, "DB_CONN_MAX_AGE": "600", "PODKOWA_VAR_DIR": str(folder),
                 "STATIC_ROOT": str(folder / "static"), "LOG_LEVEL": "WARNING",
@@ -222,7 +225,7 @@ def main() -> None:
         load_data(env)
         ours_port, peer_port = free_port(), free_port()
         servers.append(serve([sys.executable, "-m", "gunicorn", "-w", "2", "-b",
-                              f"127.0.0.1:{ours_port}", "podkowa.wsgi"], env, ours_port,
+                              f"127.0.0.1:{ours_port}", "podkowa.wsgi:application"], env, ours_port,
                              "/ogc/collections"))
         config = pygeoapi_config(folder, peer_port)
         openapi = folder / "openapi.yml"
