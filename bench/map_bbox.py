@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -145,19 +146,22 @@ def pygeoapi_config(folder: Path, port: int) -> Path:
 def serve(cmd: list[str], env: dict, port: int, path: str) -> subprocess.Popen:
     process = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
+    last = ""
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
                 if r.status == 200:
                     return process
-        except Exception:  # noqa: S110 - not up yet
-            pass
+        except urllib.error.HTTPError as error:
+            last = f"{error.code}: {error.read()[:500]!r}"
+        except Exception as error:  # not up yet
+            last = repr(error)
         if process.poll() is not None:
             raise SystemExit(f"server exited: {process.stderr.read().decode()[-2000:]}")
         time.sleep(0.5)
     process.kill()
-    raise SystemExit(f"server did not start: {' '.join(cmd[:3])}")
+    raise SystemExit(f"server did not start: {' '.join(cmd[:3])}: {last}")
 
 
 def viewports(count: int) -> list[str]:
