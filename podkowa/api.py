@@ -14,6 +14,7 @@ from podkowa.core.api_auth import API_AUTH
 from podkowa.core.api_errors import install_error_handlers
 from podkowa.notifications.api import router as notifications_router
 from podkowa.payments.api import router as payments_router
+from podkowa.registers.api import router as registers_router
 
 api = NinjaAPI(
     title="Podkowa API",
@@ -40,3 +41,4 @@ api.add_router("/", cases_router)
 api.add_router("/cemetery", cemetery_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/", payments_router)
+api.add_router("/", registers_router)

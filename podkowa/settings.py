@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "podkowa.cases",
     "podkowa.payments",
     "podkowa.cemetery",
+    "podkowa.registers",
     "podkowa.web",
     # The admin with the town's own site (officials only, second factor): see
     # podkowa/core/admin_site.py. Listed after the project's apps so that their admin/…

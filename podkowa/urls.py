@@ -16,6 +16,9 @@ urlpatterns = [
     path("sprawy/", include("podkowa.cases.urls")),
     path("platnosci/", include("podkowa.payments.urls")),
     path("cmentarz/", include("podkowa.cemetery.urls")),
+    path("ogc/", include("podkowa.registers.urls_ogc")),
+    path("rejestry/", include("podkowa.registers.urls")),
+    path("open311/v2/", include("podkowa.registers.urls_open311")),
     path("", include("podkowa.web.urls")),
 ]
 if settings.DEBUG:

@@ -38,6 +38,7 @@ from podkowa.cemetery.demo import load_cemetery_demo
 from podkowa.core.models import Gmina, GminaHost
 from podkowa.notifications.services import topics_ensure_defaults
 from podkowa.payments.demo import load_payments_demo
+from podkowa.registers.demo import load_registers_demo
 
 DEMO_PASSWORD = "podkowa-demo-2026"  # noqa: S105 - public by design, printed for everyone
 # The reserved .test domain (RFC 2606): demo accounts can never receive real mail.
@@ -225,6 +226,7 @@ class Command(BaseCommand):
             load_case_demo(gmina)
             load_payments_demo(gmina)
             load_cemetery_demo(gmina)
+            load_registers_demo(gmina)
         return gmina
 
     def person(self, login: str, first: str, last: str, *, superuser: bool = False,

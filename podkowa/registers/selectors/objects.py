@@ -1,0 +1,132 @@
+"""Reading registers and their objects: what a caller may see, filtered by place, status and
+attribute values, one page at a time."""
+
+from django.contrib.gis.geos import Polygon
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from podkowa.core.models import AuditLogEntry, Gmina
+from podkowa.core.services import audit_personal_data_read
+from podkowa.registers.models import (
+    AttributeKind,
+    ObjectStatus,
+    ObjectVersion,
+    Register,
+    RegisterObject,
+)
+from podkowa.registers.rules import may_read_personal_fields, may_view_register
+from podkowa.registers.services.attributes import (
+    personal_keys,
+    register_attributes,
+    value_clean,
+)
+
+
+def registers_visible(*, gmina: Gmina, user) -> list[Register]:
+    registers = Register.objects.filter(gmina=gmina).order_by("order", "name")
+    return [r for r in registers if may_view_register(user, r)]
+
+
+def register_for(*, gmina: Gmina, slug: str, user) -> Register | None:
+    """The register, or None when it does not exist or the caller may not see it."""
+    register = Register.objects.filter(gmina=gmina, slug=slug).first()
+    if register is None or not may_view_register(user, register):
+        return None
+    return register
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if not text:
+        return None
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) == 6:  # with heights: minx, miny, minz, maxx, maxy, maxz
+        values = [values[0], values[1], values[3], values[4]]
+    if len(values) != 4 or values[0] > values[2] or values[1] > values[3]:
+        raise ValidationError({"bbox": _(
+            "Give the box as four numbers: west,south,east,north.")})
+    return values[0], values[1], values[2], values[3]
+
+
+def objects_filtered(*, gmina: Gmina, register: Register, user,
+                     bbox: tuple[float, float, float, float] | None = None,
+                     status: list[str] | None = None,
+                     attributes: dict[str, str] | None = None) -> QuerySet:
+    """Objects of the register (not removed unless asked), in the box, matching each
+    attribute value exactly (typed by the definition). Personal fields cannot be filtered on
+    by whoever may not read them."""
+    queryset = RegisterObject.objects.filter(gmina=gmina, register=register)
+    if status:
+        bad = [s for s in status if s not in ObjectStatus.values]
+        if bad:
+            raise ValidationError({"status": _("Use one of: %(values)s.") % {
+                "values": ", ".join(ObjectStatus.values)}})
+        queryset = queryset.filter(status__in=status)
+    else:
+        queryset = queryset.exclude(status=ObjectStatus.REMOVED)
+    if bbox is not None:
+        box = Polygon.from_bbox(bbox)
+        box.srid = 4326
+        queryset = queryset.filter(geometry__intersects=box)
+    by_key = {a.key: a for a in register_attributes(register)}
+    hidden = set() if may_read_personal_fields(user, register) else personal_keys(register)
+    for key, raw in (attributes or {}).items():
+        attribute = by_key.get(key)
+        if attribute is None or key in hidden:
+            raise ValidationError({key: _("The register has no field “%(key)s” to filter on.")
+                                   % {"key": key}})
+        try:
+            value = value_clean(attribute, raw) if attribute.kind not in (
+                AttributeKind.LINK, AttributeKind.PHOTO, AttributeKind.NUMBERS) else int(raw)
+        except (ValueError, TypeError) as error:
+            raise ValidationError({key: f"{attribute.label}: {error}"}) from None
+        if attribute.kind == AttributeKind.NUMBERS:
+            queryset = queryset.filter(**{f"attributes__{key}__contains": [value]})
+        else:
+            queryset = queryset.filter(**{f"attributes__{key}": value})
+    return queryset.order_by("id")
+
+
+def object_for(*, gmina: Gmina, register: Register, object_id: int,
+               include_removed: bool = False) -> RegisterObject | None:
+    queryset = RegisterObject.objects.filter(gmina=gmina, register=register, pk=object_id)
+    if not include_removed:
+        queryset = queryset.exclude(status=ObjectStatus.REMOVED)
+    return queryset.select_related("register").first()
+
+
+def visible_attributes(*, register: Register, obj: RegisterObject, user, request=None,
+                       audit: bool = True) -> dict:
+    """The values the caller may read. An official's read of a filled personal field is
+    recorded in the audit log; everyone else never sees those fields."""
+    personal = personal_keys(register)
+    if not personal:
+        return obj.attributes
+    if not may_read_personal_fields(user, register):
+        return {k: v for k, v in obj.attributes.items() if k not in personal}
+    if audit and any(obj.attributes.get(k) not in (None, "") for k in personal):
+        audit_personal_data_read(
+            gmina=register.gmina, actor=user, subject=None,
+            what=f"{register.name}: " + ", ".join(sorted(personal & set(obj.attributes))),
+            action=AuditLogEntry.Action.VIEW, object_ref=f"registers.registerobject:{obj.pk}",
+            request=request,
+        )
+    return obj.attributes
+
+
+def audit_list_read(*, register: Register, user, count: int, request=None) -> None:
+    """A list that carried personal fields to an official: one LIST entry for the page."""
+    if personal_keys(register) and may_read_personal_fields(user, register) and count:
+        audit_personal_data_read(
+            gmina=register.gmina, actor=user, subject=None,
+            what=f"{register.name}: " + ", ".join(sorted(personal_keys(register))),
+            action=AuditLogEntry.Action.LIST, object_ref=f"registers.register:{register.pk}",
+            request=request,
+        )
+
+
+def object_history(*, gmina: Gmina, obj: RegisterObject) -> QuerySet:
+    return ObjectVersion.objects.filter(gmina=gmina, object=obj).select_related("actor")

@@ -1,0 +1,151 @@
+"""OGC API – Features at /ogc/ through the test client: the documents, paging, filters, CRS
+(axis order) and the officials' writes (Part 4)."""
+
+import json
+
+import pytest
+
+from podkowa.accounts.services.tokens import api_token_create
+from podkowa.registers.models import Register, RegisterObject
+from podkowa.registers.services.objects import object_create
+from tests.registers.conftest import point
+
+EPSG2180 = "http://www.opengis.net/def/crs/EPSG/0/2180"
+EPSG2178 = "http://www.opengis.net/def/crs/EPSG/0/2178"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+# The town hall, lon/lat, and the same place in PL-1992 / PL-2000 zone 7 (northing, easting),
+# computed independently with GDAL's gdaltransform (PL-1992: easting 618305.2,
+# northing 474338.9; PL-2000 zone 7: easting 7481413.2, northing 5776563.9).
+HALL = (20.7286, 52.1225)
+
+
+@pytest.fixture
+def client(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def twelve(gmina, benches):
+    return [object_create(gmina=gmina, register_id=benches.pk,
+                          geometry=point(20.70 + i * 0.005, 52.12),
+                          attributes={"number": f"B{i:02d}", "seats": i % 3,
+                                      "sponsor": "Jan Nowak"})
+            for i in range(12)]
+
+
+def test_landing_conformance_and_collections(client, gmina, benches, twelve):
+    Register.objects.create(gmina=gmina, name="Internal", slug="internal")
+    landing = client.get("/ogc/").json()
+    assert {link["rel"] for link in landing["links"]} >= {"self", "conformance", "data",
+                                                          "service-desc"}
+    classes = client.get("/ogc/conformance").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in classes
+    assert "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete" \
+        in classes
+    listed = client.get("/ogc/collections").json()["collections"]
+    assert [c["id"] for c in listed] == ["benches", "lines"]
+    bench = listed[0]
+    assert bench["extent"]["spatial"]["bbox"] == [[20.7, 52.12, 20.755, 52.12]]
+    assert EPSG2180 in bench["crs"] and bench["storageCrs"] == CRS84
+    assert client.get("/ogc/collections/internal").status_code == 404
+    queryables = client.get("/ogc/collections/benches/queryables").json()["properties"]
+    assert queryables["seats"]["type"] == "number" and "sponsor" not in queryables
+    assert queryables["material"]["enum"] == ["drewno", "metal", "zelbet"]
+
+
+def test_items_page_with_links_bbox_and_filters(client, gmina, benches, twelve):
+    first = client.get("/ogc/collections/benches/items")
+    assert first["Content-Type"] == "application/geo+json"
+    assert first["Content-Crs"] == f"<{CRS84}>"
+    body = first.json()
+    assert body["numberMatched"] == 12 and body["numberReturned"] == 10
+    assert "sponsor" not in body["features"][0]["properties"]
+    following = next(link["href"] for link in body["links"] if link["rel"] == "next")
+    second = client.get(following).json()
+    assert [f["properties"]["number"] for f in second["features"]] == ["B10", "B11"]
+    assert not any(link["rel"] == "next" for link in second["links"])
+    assert any(link["rel"] == "prev" for link in second["links"])
+
+    boxed = client.get("/ogc/collections/benches/items",
+                       {"bbox": "20.709,52.1,20.721,52.2"}).json()
+    assert [f["properties"]["number"] for f in boxed["features"]] == ["B02", "B03", "B04"]
+    seats = client.get("/ogc/collections/benches/items", {"seats": "2", "limit": 100}).json()
+    assert [f["properties"]["number"] for f in seats["features"]] == [
+        "B02", "B05", "B08", "B11"]
+    assert client.get("/ogc/collections/benches/items",
+                      {"bbox": "1,2,3"}).json()["code"] == "InvalidParameterValue"
+
+
+def test_crs_part_2_with_northing_first_axes(client, gmina, benches):
+    object_create(gmina=gmina, register_id=benches.pk, geometry=point(*HALL),
+                  attributes={"number": "hall"})
+    response = client.get("/ogc/collections/benches/items", {"crs": EPSG2180})
+    assert response["Content-Crs"] == f"<{EPSG2180}>"
+    northing, easting = response.json()["features"][0]["geometry"]["coordinates"]
+    # PL-1992 (x is the northing).
+    assert (round(northing, 1), round(easting, 1)) == (474338.9, 618305.2)
+    zone7 = client.get("/ogc/collections/benches/items", {"crs": EPSG2178}).json()
+    n7, e7 = zone7["features"][0]["geometry"]["coordinates"]
+    assert (round(n7, 1), round(e7, 1)) == (5776563.9, 7481413.2)  # zone 7: prefix 7
+    # A box in PL-1992, northing first, finds it; one beside it does not.
+    hit = client.get("/ogc/collections/benches/items", {
+        "bbox": f"{northing - 10},{easting - 10},{northing + 10},{easting + 10}",
+        "bbox-crs": EPSG2180}).json()
+    assert hit["numberMatched"] == 1
+    miss = client.get("/ogc/collections/benches/items", {
+        "bbox": f"{easting - 10},{northing - 10},{easting + 10},{northing + 10}",
+        "bbox-crs": EPSG2180}).json()
+    assert miss["numberMatched"] == 0
+    assert client.get("/ogc/collections/benches/items",
+                      {"crs": "EPSG:9999"}).status_code == 400
+
+
+def test_geojson_is_lon_lat_with_at_most_seven_decimals(client, gmina, benches):
+    object_create(gmina=gmina, register_id=benches.pk,
+                  geometry=point(20.123456789123, 52.987654321987),
+                  attributes={"number": "x"})
+    feature = client.get("/ogc/collections/benches/items").json()["features"][0]
+    assert feature["geometry"]["coordinates"] == [20.1234568, 52.9876543]
+    assert "crs" not in feature
+
+
+def test_part_4_create_replace_update_delete(client, gmina, benches, editor, clerk):
+    _t, plain = api_token_create(gmina=gmina, user=editor, name="QGIS")
+    headers = {"Authorization": f"Bearer {plain}"}
+    url = "/ogc/collections/benches/items"
+    allowed = client.options(url)
+    assert "POST" in allowed["Allow"]
+    new = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [20.73, 52.12]},
+           "properties": {"number": "Q1", "seats": 2}}
+    assert client.post(url, new, content_type="application/geo+json").status_code == 401
+    _t, clerk_plain = api_token_create(gmina=gmina, user=clerk, name="x")
+    assert client.post(url, new, content_type="application/geo+json",
+                       headers={"Authorization": f"Bearer {clerk_plain}"}).status_code == 403
+    created = client.post(url, new, content_type="application/geo+json", headers=headers)
+    assert created.status_code == 201
+    location = created["Location"]
+    feature_path = location.split("testserver", 1)[1]
+
+    # Replace, sent in PL-1992 (northing first): lands at the same place in WGS 84.
+    in_2180 = client.get(feature_path, {"crs": EPSG2180}).json()["geometry"]
+    replaced = client.put(feature_path, json.dumps({
+        "type": "Feature", "geometry": in_2180, "properties": {"number": "Q1b"}}),
+        content_type="application/geo+json", headers={**headers, "Content-Crs": f"<{EPSG2180}>"})
+    assert replaced.status_code == 200, replaced.content
+    obj = RegisterObject.objects.get()
+    assert obj.attributes == {"number": "Q1b"}
+    assert abs(obj.geometry.x - 20.73) < 1e-7 and abs(obj.geometry.y - 52.12) < 1e-7
+
+    bad = client.patch(feature_path, json.dumps({"type": "Feature",
+                                                 "properties": {"seats": "many"}}),
+                       content_type="application/geo+json", headers=headers)
+    assert bad.status_code == 400 and "attributes.seats" in bad.json()["errors"]
+    patched = client.patch(feature_path, json.dumps({"type": "Feature",
+                                                     "properties": {"seats": 5}}),
+                           content_type="application/geo+json", headers=headers)
+    assert patched.json()["properties"] == {"number": "Q1b", "seats": 5, "status": "active",
+                                            "version": 3}
+    assert client.delete(feature_path, headers=headers).status_code == 204
+    assert client.get(feature_path).status_code == 404
+    assert [v.actor for v in obj.versions.all()] == [editor] * 4
