@@ -446,6 +446,23 @@ class ResidencyPolicyAdmin(TenantAdminMixin, RulesModelAdmin):
     fields = ["mode"]
 
 
+def _confirm_each(model_admin, request, queryset, *, confirm_one, name_of, summary) -> None:
+    """A desk confirmation run on each selected row: every refusal is shown with the person's
+    name, then how many went through."""
+    done = 0
+    for obj in queryset:
+        try:
+            confirm_one(obj)
+        except (ValidationError, PermissionDenied) as error:
+            model_admin.message_user(request, _("%(person)s: %(error)s") % {
+                "person": name_of(obj), "error": " ".join(_messages_of(error))},
+                messages.ERROR)
+        else:
+            done += 1
+    model_admin.message_user(request, summary(done) % {"count": done},
+                             messages.SUCCESS if done else messages.WARNING)
+
+
 @admin.register(ResidencyDeclaration)
 class ResidencyDeclarationAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesModelAdmin):
     list_display = ["declared_at", "user", "street", "city", "since", "status", "confirmed_by"]
@@ -465,22 +482,13 @@ class ResidencyDeclarationAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, Ru
     def confirm(self, request, queryset):
         from podkowa.accounts.services.residency import residency_confirm_at_desk
 
-        done = 0
-        for declaration in queryset:
-            try:
-                residency_confirm_at_desk(gmina=request.gmina, official=request.user,
-                                          declaration_id=declaration.pk)
-            except (ValidationError, PermissionDenied) as error:
-                self.message_user(request, _("%(person)s: %(error)s") % {
-                    "person": declaration.user, "error": " ".join(_messages_of(error))},
-                    messages.ERROR)
-            else:
-                done += 1
-        self.message_user(
-            request,
-            ngettext("%(count)d declaration confirmed.", "%(count)d declarations confirmed.",
-                     done) % {"count": done},
-            messages.SUCCESS if done else messages.WARNING,
+        _confirm_each(
+            self, request, queryset,
+            confirm_one=lambda declaration: residency_confirm_at_desk(
+                gmina=request.gmina, official=request.user, declaration_id=declaration.pk),
+            name_of=lambda declaration: declaration.user,
+            summary=lambda done: ngettext("%(count)d declaration confirmed.",
+                                          "%(count)d declarations confirmed.", done),
         )
 
 
@@ -507,22 +515,14 @@ class RepresentationAdmin(AuditedPersonalDataAdmin, ReadOnlyAdminMixin, RulesMod
     def confirm(self, request, queryset):
         from podkowa.accounts.services.representation import representation_confirm
 
-        done = 0
-        for representation in queryset:
-            try:
-                representation_confirm(gmina=request.gmina, official=request.user,
-                                       representation_id=representation.pk)
-            except (ValidationError, PermissionDenied) as error:
-                self.message_user(request, _("%(person)s: %(error)s") % {
-                    "person": representation.name, "error": " ".join(_messages_of(error))},
-                    messages.ERROR)
-            else:
-                done += 1
-        self.message_user(
-            request,
-            ngettext("%(count)d authorisation confirmed.", "%(count)d authorisations confirmed.",
-                     done) % {"count": done},
-            messages.SUCCESS if done else messages.WARNING,
+        _confirm_each(
+            self, request, queryset,
+            confirm_one=lambda representation: representation_confirm(
+                gmina=request.gmina, official=request.user,
+                representation_id=representation.pk),
+            name_of=lambda representation: representation.name,
+            summary=lambda done: ngettext("%(count)d authorisation confirmed.",
+                                          "%(count)d authorisations confirmed.", done),
         )
 
 
