@@ -34,6 +34,8 @@ messages: setup               ## refresh the Polish catalogue (English is the so
 
 bench:                        ## every performance scenario in bench/, one JSON line each
 	@EXTRA_SYSTEM_PACKAGES=wrk bash scripts/bootstrap.sh
+	@# Peers measured against, never imported by the project (pygeoapi gets a venv of its own).
+	@$(PY) -m pip install -q networkx 2>&1 | grep -v "is ignored: it is neither" || true
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
