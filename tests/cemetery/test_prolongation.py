@@ -194,3 +194,53 @@ def test_an_overpayment_pays_the_new_charge_at_once(gmina, leased):
                                        actor=None)
     assert again.status == "paid"
     assert _until(grave) == dt.date(2047, 5, 5)
+
+
+def test_clerk_sets_the_fees_charges_the_holder_and_takes_cash(client, gmina, cemetery,
+                                                               leased):
+    from podkowa.accounts.models import Role
+    from tests.admin_support import make_official, sign_in_with_second_factor
+
+    grave, holder = leased
+    sign_in_with_second_factor(client, make_official(gmina, Role.CEMETERY_CLERK))
+    client.cookies["django_language"] = "en"
+    bad = client.post(f"/cmentarz/urzad/{cemetery.slug}/oplaty/",
+                      {"fee_earth": "siedemset", "fee_urn": "300"}, follow=True)
+    assert "earth grave: give the fee in złoty" in bad.content.decode()
+    client.post(f"/cmentarz/urzad/{cemetery.slug}/oplaty/",
+                {"fee_earth": "750,50", "fee_masonry": "1400", "fee_urn": ""})
+    office = client.get(f"/cmentarz/urzad/{cemetery.slug}/").content.decode()
+    assert 'value="750,50"' in office and 'name="fee_urn" inputmode="decimal" value=""' in office
+
+    page = client.get(f"/cmentarz/grob/{grave.pk}/").content.decode()
+    assert "Prolong by 20 years (750,50\u00a0zł)" in page
+    client.post(f"/cmentarz/grob/{grave.pk}/przedluzenie/", {"holder": holder.pk})
+    page = client.get(f"/cmentarz/grob/{grave.pk}/").content.decode()
+    assert "Another 20 years are charged: 750,50\u00a0zł" in page
+    assert "Kept until 2027-05-05" in page
+    office = client.get(f"/cmentarz/urzad/{cemetery.slug}/").content.decode()
+    assert "Prolongations waiting for payment (1)" in office and "Ewa Nowak" in office
+
+    prolongation = LeaseProlongation.objects.get(gmina=gmina)
+    client.post(f"/cmentarz/urzad/przedluzenie/{prolongation.pk}/", {"action": "desk"})
+    page = client.get(f"/cmentarz/grob/{grave.pk}/").content.decode()
+    assert "Kept until 2047-05-05" in page and "Another 20 years" not in page
+
+
+def test_the_holder_prolongs_and_pays_in_payments(client, gmina, leased, owner):
+    grave, _holder = leased
+    client.force_login(owner)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/cmentarz/grob/{grave.pk}/").content.decode()
+    assert "Kept until 2027-05-05" in page and "Prolong by 20 years (700,00\u00a0zł)" in page
+    client.post(f"/cmentarz/grob/{grave.pk}/przedluzenie/")
+    page = client.get(f"/cmentarz/grob/{grave.pk}/").content.decode()
+    assert "Another 20 years are charged: 700,00\u00a0zł" in page
+    assert 'href="/platnosci/"' in page
+    payments = client.get("/platnosci/").content.decode()
+    assert f"Grave {grave.place}" in payments or f"Grób {grave.place}" in payments
+    # Someone who is not a holder may not charge the grave, nor see its lease.
+    other = verified_user(gmina)
+    client.force_login(other)
+    assert client.post(f"/cmentarz/grob/{grave.pk}/przedluzenie/").status_code == 403
+    assert "Kept until" not in client.get(f"/cmentarz/grob/{grave.pk}/").content.decode()

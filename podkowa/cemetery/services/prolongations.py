@@ -97,13 +97,6 @@ def _payer_of(gmina: Gmina, holder: GraveHolder) -> Payer:
     return payer_create(gmina=gmina, name=name, address=holder.address, email=holder.email)
 
 
-def pending_prolongation(*, gmina: Gmina, grave: Grave) -> LeaseProlongation | None:
-    """The prolongation of the grave waiting for its payment (its charge not cancelled)."""
-    return (LeaseProlongation.objects.filter(
-        gmina=gmina, grave=grave, status=LeaseProlongation.Status.PENDING,
-        charge__cancelled_at__isnull=True).select_related("charge", "holder").first())
-
-
 @transaction.atomic
 def lease_prolongation_request(*, gmina: Gmina, grave_id: int, holder_id: int | None,
                                actor, today: dt.date | None = None) -> LeaseProlongation:
