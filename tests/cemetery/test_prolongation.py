@@ -244,3 +244,21 @@ def test_the_holder_prolongs_and_pays_in_payments(client, gmina, leased, owner):
     client.force_login(other)
     assert client.post(f"/cmentarz/grob/{grave.pk}/przedluzenie/").status_code == 403
     assert "Kept until" not in client.get(f"/cmentarz/grob/{grave.pk}/").content.decode()
+
+
+def test_the_demo_has_fees_and_gives_the_demo_resident_a_grave_to_prolong(gmina):
+    from django.utils import timezone
+
+    from podkowa.cemetery.demo import DEMO_HOLDER_EMAIL, load_cemetery_demo
+    from podkowa.cemetery.models import GraveHolder
+    from podkowa.cemetery.services.leases import lease_state
+    from tests.factories import UserFactory
+
+    UserFactory(email=DEMO_HOLDER_EMAIL, first_name="Jan", last_name="Kowalski")
+    cemetery = load_cemetery_demo(gmina)
+    load_cemetery_demo(gmina)  # idempotent
+    assert cemetery.lease_fees.get(kind=GraveKind.EARTH).amount_grosze == 70_000
+    holder = GraveHolder.objects.get(gmina=gmina, user__email=DEMO_HOLDER_EMAIL)
+    expires = lease_state(holder.grave).expires
+    today = timezone.localdate()
+    assert today < expires < today.replace(year=today.year + 1)
