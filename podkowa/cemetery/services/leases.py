@@ -195,7 +195,9 @@ def lease_reminders_send(*, gmina: Gmina, today: dt.date | None = None) -> dict[
                     body=_reminder_body(place=grave.place, cemetery=grave.cemetery.name,
                                         date=state.expires.isoformat()),
                     url=reverse("cemetery:grave", args=[grave.pk]),
-                    dedup_key=f"grave-lease:{grave.pk}:{state.expires.isoformat()}:{months}m",
+                    # Per holder: each of two holders with an account gets their own.
+                    dedup_key=(f"grave-lease:{grave.pk}:{holder.pk}:"
+                               f"{state.expires.isoformat()}:{months}m"),
                 )
                 sent += 1
     return {"sent": sent, "holders_without_account": without_account}
