@@ -1,6 +1,7 @@
 """Prolonging a grave's lease through the payments ledger: a charge for the holder first, the
 grave kept 20 more years only once that charge is paid, and never twice."""
 
+import contextlib
 import datetime as dt
 import json
 from zoneinfo import ZoneInfo
@@ -132,7 +133,7 @@ def test_a_bad_fee_names_its_grave_type(gmina, cemetery):
         lease_fees_set(gmina=gmina, cemetery=cemetery,
                        fees={GraveKind.EARTH: 50_000, GraveKind.TOMB: -1})
     assert list(error.value.message_dict) == ["fee_tomb"]
-    assert "tomb" in error.value.message_dict["fee_tomb"][0]
+    assert "grobowiec" in error.value.message_dict["fee_tomb"][0]  # (Polish by default)
     assert not cemetery.lease_fees.exists()  # nothing half-written
 
 
@@ -262,3 +263,86 @@ def test_the_demo_has_fees_and_gives_the_demo_resident_a_grave_to_prolong(gmina)
     expires = lease_state(holder.grave).expires
     today = timezone.localdate()
     assert today < expires < today.replace(year=today.year + 1)
+
+
+RACERS = 8
+
+
+def _race(work) -> list[Exception]:
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(RACERS)
+    failures: list[Exception] = []
+
+    def one(k: int):
+        try:
+            barrier.wait()
+            work(k)
+        except Exception as error:  # reported by the test
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_eight_payments_of_one_charge_at_once_keep_the_grave_twenty_years_once(gmina,
+                                                                               leased):
+    from django_scopes import scope
+
+    grave, holder = leased
+    with scope(gmina=gmina):
+        prolongation = lease_prolongation_request(gmina=gmina, grave_id=grave.pk,
+                                                  holder_id=holder.pk, actor=None)
+
+    def work(k):
+        with scope(gmina=gmina):
+            if k % 2:
+                lease_prolongation_pay_at_desk(gmina=gmina, prolongation_id=prolongation.pk,
+                                               actor=None)
+            else:
+                payment_record(gmina=gmina, payer_id=prolongation.charge.payer_id,
+                               amount=FEE, method=Payment.Method.BANK,
+                               reference=f"RACE-{k}", charge_ids=[prolongation.charge_id])
+
+    assert _race(work) == []
+    with scope(gmina=gmina):
+        assert _until(grave) == dt.date(2047, 5, 5)
+        assert LeasePayment.objects.filter(gmina=gmina, grave=grave).count() == 1
+        prolongation.refresh_from_db()
+        assert prolongation.status == "paid"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_clerks_prolonging_one_grave_at_once_charge_once(gmina, cemetery, leased):
+    from django_scopes import scope
+
+    grave, holder = leased
+    with scope(gmina=gmina):
+        # A second holder, so that the racers lock different payers first.
+        other = holder_register(gmina=gmina, grave=grave, first_name="Adam",
+                                last_name="Nowak")
+    holders = [holder.pk, other.pk]
+
+    def work(k):
+        # The losers are meant to be refused.
+        with scope(gmina=gmina), contextlib.suppress(ValidationError):
+            lease_prolongation_request(gmina=gmina, grave_id=grave.pk,
+                                       holder_id=holders[k % 2], actor=None)
+
+    assert _race(work) == []
+    with scope(gmina=gmina):
+        from podkowa.payments.models import Charge
+
+        assert LeaseProlongation.objects.filter(gmina=gmina, grave=grave).count() == 1
+        assert Charge.objects.filter(gmina=gmina, source__kind=SourceKind.CEMETERY).count() == 1
