@@ -111,6 +111,11 @@ def test_prolonging_charges_the_holder_and_keeps_the_grave_only_once_paid(gmina,
     assert LeasePayment.objects.filter(gmina=gmina, grave=grave).count() == 1
     assert payer_balance(gmina=gmina, payer=charge.payer).overpayment == FEE + 100
 
+    from podkowa.cemetery.personal_data import export
+
+    assert [(p["grave"], p["status"]) for p in export(gmina=gmina, user=owner)[
+        "lease_prolongations"]] == [(grave.place, "paid")]
+
 
 def test_no_prolongation_without_a_fee_or_for_an_exempt_grave(gmina, cemetery, leased):
     grave, holder = leased
