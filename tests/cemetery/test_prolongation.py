@@ -351,3 +351,14 @@ def test_two_clerks_prolonging_one_grave_at_once_charge_once(gmina, cemetery, le
 
         assert LeaseProlongation.objects.filter(gmina=gmina, grave=grave).count() == 1
         assert Charge.objects.filter(gmina=gmina, source__kind=SourceKind.CEMETERY).count() == 1
+
+
+def test_no_payment_recorded_by_hand_while_a_prolongation_waits(gmina, leased):
+    from podkowa.cemetery.services.leases import lease_prolong
+
+    grave, holder = leased
+    lease_prolongation_request(gmina=gmina, grave_id=grave.pk, holder_id=holder.pk, actor=None)
+    with pytest.raises(ValidationError) as error:
+        lease_prolong(gmina=gmina, grave_id=grave.pk, amount_grosze=FEE,
+                      paid_on=dt.date(2026, 3, 1), actor=None)
+    assert "grave" in error.value.message_dict and _until(grave) is None

@@ -100,6 +100,11 @@ def lease_prolong(*, gmina: Gmina, grave_id: int, amount_grosze: int, paid_on: d
         errors["grave"] = _("This grave needs no prolongation: %(why)s.") % {"why": state.exempt}
     if payer is not None and payer.grave_id != grave.pk:
         errors["payer"] = _("The payer is not a holder of this grave.")
+    if grave.prolongations.filter(gmina=gmina, status="pending",
+                                  charge__cancelled_at__isnull=True).exists():
+        # Recording the same money by hand too would keep the grave 40 years for one fee.
+        errors["grave"] = _("A prolongation of this grave is waiting for its payment: take "
+                            "the payment there, or cancel it first.")
     if errors:
         raise ValidationError(errors)
     return lease_extend(gmina=gmina, grave=grave, state=state, amount_grosze=amount_grosze,
