@@ -72,28 +72,27 @@ def _source(gmina: Gmina) -> ChargeSource:
 
 
 def _payer_of(gmina: Gmina, holder: GraveHolder) -> Payer:
-    """The holder's payer: the one linked to their account, the one an earlier prolongation
-    charged, or a new one in their name (linked to their account when it is verified, so
-    that the charge shows among their payments)."""
+    """The holder's payer: the one linked to their account (made now if the account is
+    verified, so that the charge shows among their payments), else the one an earlier
+    prolongation charged, else a new one in their name only."""
     from podkowa.payments.selectors import payer_for_user
     from podkowa.payments.services.ledger import payer_create
 
+    name = f"{holder.first_name} {holder.last_name}".strip()
     if holder.user_id:
         payer = payer_for_user(gmina=gmina, user=holder.user)
         if payer is not None:
             return payer
-    earlier = (LeaseProlongation.objects.filter(gmina=gmina, holder=holder)
-               .select_related("charge__payer").order_by("-pk").first())
-    if earlier is not None:
-        return earlier.charge.payer
-    name = f"{holder.first_name} {holder.last_name}".strip()
-    if holder.user_id:
         try:
             with transaction.atomic():
                 return payer_create(gmina=gmina, name=name, address=holder.address,
                                     email=holder.email or holder.user.email, user=holder.user)
         except ValidationError:
-            pass  # the account is not verified: a payer in the holder's name only
+            pass  # the account is not verified
+    earlier = (LeaseProlongation.objects.filter(gmina=gmina, holder=holder)
+               .select_related("charge__payer").order_by("-pk").first())
+    if earlier is not None:
+        return earlier.charge.payer
     return payer_create(gmina=gmina, name=name, address=holder.address, email=holder.email)
 
 
