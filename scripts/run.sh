@@ -23,12 +23,14 @@ $PY manage.py letters_simulator --port 8091 --dir var/letters/simulator & pids+=
 $PY manage.py logingovpl_simulator --port 8092 & pids+=($!)
 # The safety nets: the outbox re-queues every due message (retries after a failure, or one whose
 # queue entry was lost); letters_sync retries due letters and pulls the office's boxes.
-# payment_reminders queues the day's reminders (idempotent: once per charge), here hourly.
+# payment_reminders and lease_reminders queue the day's reminders (idempotent: once per charge,
+# once per holder and threshold — 12 and 3 months before a grave's lease ends), here hourly.
 # Production runs `manage.py outbox_flush` and `manage.py letters_sync` from cron every minute
-# and `manage.py payment_reminders` daily.
+# and `manage.py payment_reminders` and `manage.py lease_reminders` daily (see README).
 ( n=0; while sleep 60; do $PY manage.py outbox_flush >/dev/null || true
     $PY manage.py letters_sync >/dev/null || true
-    [ $((n++ % 60)) -eq 0 ] && { $PY manage.py payment_reminders >/dev/null || true; }; done ) & pids+=($!)
+    [ $((n++ % 60)) -eq 0 ] && { $PY manage.py payment_reminders >/dev/null || true
+      $PY manage.py lease_reminders >/dev/null || true; }; done ) & pids+=($!)
 $PY manage.py runserver 127.0.0.1:8000 & pids+=($!)
 
 for _ in $(seq 1 60); do

@@ -9,3 +9,8 @@ class CemeteryConfig(AppConfig):
 
     def ready(self) -> None:
         from podkowa.cemetery import personal_data  # noqa: F401  (registers the exporter)
+        from podkowa.cemetery.services.prolongations import lease_charge_paid
+        from podkowa.payments.models import SourceKind
+        from podkowa.payments.paid import on_charge_paid
+
+        on_charge_paid(SourceKind.CEMETERY, lease_charge_paid)

@@ -159,6 +159,7 @@ def load_cemetery_demo(gmina: Gmina, *, quarters: tuple[int, int] = (COLUMNS, LI
                                address="ul. Jana Pawła II, 05-807 Podkowa Leśna",
                                location=Point(*_to_lonlat(110, 75), srid=4326))
     if Grave.objects.filter(gmina=gmina, cemetery=cemetery).exists():
+        _lease_demo(gmina, cemetery)
         return cemetery
     rng = random.Random(SEED)
     today = today or dt.date(2026, 11, 1)
@@ -217,4 +218,40 @@ def load_cemetery_demo(gmina: Gmina, *, quarters: tuple[int, int] = (COLUMNS, LI
     for grave in rng.sample(graves, 20):
         grave_correct(gmina=gmina, grave_id=grave.pk, changes={"holder_allows_details": True},
                       actor=None, reason="demo: the holder agreed in writing")
+    _lease_demo(gmina, cemetery)
     return cemetery
+
+
+# Plausible fees for 20 more years by grave type (zł): demo values, not the town's price list.
+DEMO_FEES = {GraveKind.EARTH: 700_00, GraveKind.MASONRY: 1_400_00, GraveKind.URN: 400_00,
+             GraveKind.TOMB: 2_500_00}
+DEMO_HOLDER_EMAIL = "jan.kowalski@podkowa.test"
+
+
+def _lease_demo(gmina: Gmina, cemetery) -> None:
+    """The fee table, and the demo resident as holder of an earth grave whose 20 years end
+    within the year: he sees its lease on the grave page and can prolong and pay it."""
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from podkowa.accounts.models import User
+    from podkowa.cemetery.models import GraveHolder, LeaseFee
+    from podkowa.cemetery.services.prolongations import lease_fees_set
+
+    if not LeaseFee.objects.filter(gmina=gmina, cemetery=cemetery).exists():
+        lease_fees_set(gmina=gmina, cemetery=cemetery, fees=dict(DEMO_FEES))
+    user = User.objects.filter(email=DEMO_HOLDER_EMAIL).first()
+    if user is None or GraveHolder.objects.filter(gmina=gmina, user=user).exists():
+        return
+    today = timezone.localdate()
+    start = today.replace(year=today.year - 20, day=1)
+    grave = (Grave.objects.filter(gmina=gmina, cemetery=cemetery, kind=GraveKind.EARTH,
+                                  in_monuments_register=False, holders__isnull=True)
+             .annotate(last=Max("burials__burial_date"))
+             .filter(last__gte=start + dt.timedelta(days=40),
+                     last__lt=start + dt.timedelta(days=330)).order_by("pk").first())
+    if grave is not None:
+        holder_register(gmina=gmina, grave=grave, first_name=user.first_name or "Jan",
+                        last_name=user.last_name or "Kowalski", user=user,
+                        address="ul. Lilpopa 10, 05-807 Podkowa Leśna", email=user.email,
+                        reason="demo")

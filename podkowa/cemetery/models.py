@@ -381,7 +381,8 @@ class GravePhoto(TenantModel):
 
 class LeasePayment(TenantModel):
     """A recorded payment for keeping a grave (ustawa o cmentarzach art. 7 ust. 2): it moves
-    the grave's paid-until date. Recorded by the clerk until the payments module takes over."""
+    the grave's paid-until date. Written when a prolongation's charge is paid (see
+    LeaseProlongation), or recorded by the clerk for a payment made outside the ledger."""
 
     grave = models.ForeignKey(Grave, on_delete=models.PROTECT, related_name="lease_payments")
     amount_grosze = models.PositiveIntegerField(_("amount (grosze)"))
@@ -400,3 +401,56 @@ class LeasePayment(TenantModel):
         verbose_name = _("grave lease payment")
         verbose_name_plural = _("grave lease payments")
         ordering = ["grave", "paid_on", "id"]
+
+
+class LeaseFee(TenantModel):
+    """The cemetery's fee for keeping a grave another 20 years, by grave type (set by the
+    town's resolution or the cemetery's price list; edited by the clerk)."""
+
+    cemetery = models.ForeignKey(Cemetery, on_delete=models.CASCADE, related_name="lease_fees",
+                                 verbose_name=_("cemetery"))
+    kind = models.CharField(_("grave type"), max_length=10, choices=GraveKind.choices)
+    amount_grosze = models.PositiveIntegerField(_("fee for 20 years (grosze)"))
+
+    class Meta:
+        verbose_name = _("grave lease fee")
+        verbose_name_plural = _("grave lease fees")
+        ordering = ["cemetery", "kind"]
+        constraints = [models.UniqueConstraint(fields=["gmina", "cemetery", "kind"],
+                                               name="lease_fee_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.cemetery}: {self.get_kind_display()}"
+
+
+class LeaseProlongation(TenantModel):
+    """A prolongation asked for and charged to a holder through the payments ledger. The
+    grave's paid-until date moves only when the charge is paid (then `lease_payment` records
+    it), once: the charge and the lease payment are each linked to one prolongation only."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the payment")
+        PAID = "paid", _("paid: the grave is kept")
+        CANCELLED = "cancelled", _("cancelled")
+
+    grave = models.ForeignKey(Grave, on_delete=models.PROTECT, related_name="prolongations")
+    holder = models.ForeignKey(GraveHolder, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("charged to"))
+    years = models.PositiveSmallIntegerField(_("years"), default=20)
+    amount_grosze = models.PositiveIntegerField(_("fee (grosze)"))
+    charge = models.OneToOneField("payments.Charge", on_delete=models.PROTECT,
+                                  related_name="lease_prolongation", verbose_name=_("charge"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, related_name="+")
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    lease_payment = models.OneToOneField(LeasePayment, on_delete=models.PROTECT, null=True,
+                                         blank=True, related_name="prolongation",
+                                         verbose_name=_("lease payment"))
+
+    class Meta:
+        verbose_name = _("grave lease prolongation")
+        verbose_name_plural = _("grave lease prolongations")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["gmina", "grave", "status"])]

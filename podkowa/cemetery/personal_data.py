@@ -7,7 +7,7 @@ keyword arguments ``gmina`` and ``user``: a holder linked to that account.
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from podkowa.cemetery.models import GraveHolder, GraveNote, GravePhoto
+from podkowa.cemetery.models import GraveHolder, GraveNote, GravePhoto, LeaseProlongation
 from podkowa.core.personal_data import PersonalDataHandler, register
 
 RETENTION = _(
@@ -29,6 +29,12 @@ def export(*, gmina, user) -> dict:
              "email": h.email, "phone": h.phone,
              "since": h.since.isoformat() if h.since else None, "current": h.is_current}
             for h in holders
+        ],
+        "lease_prolongations": [
+            {"grave": p.grave.place, "requested": p.requested_at.isoformat(),
+             "years": p.years, "amount_grosze": p.amount_grosze, "status": p.status}
+            for p in LeaseProlongation.objects.filter(gmina=gmina, holder__user=user)
+            .select_related("grave__quarter", "grave__row")
         ],
         "notes": [{"grave": n.grave_id, "text": n.text, "status": n.status,
                    "sent": n.created_at.isoformat()}

@@ -31,6 +31,10 @@ rules.add_perm("cemetery.keep_books", may_keep_books)
 rules.add_perm("cemetery.moderate", may_keep_books)
 rules.add_perm("cemetery.view_holders", may_keep_books)
 rules.add_perm("cemetery.set_holder_wishes", may_keep_books | is_holder_of)
+# The holder asks for (and pays) another 20 years themself; the clerk may charge any holder.
+rules.add_perm("cemetery.request_prolongation", may_keep_books | is_holder_of)
+rules.add_perm("cemetery.view_lease", may_keep_books | is_holder_of)
 for model in ("cemetery", "entrance", "alleyedge", "quarter", "row", "grave", "burial",
-              "graveholder", "bookentryversion", "gravenote", "gravephoto"):
+              "graveholder", "bookentryversion", "gravenote", "gravephoto", "leasefee",
+              "leaseprolongation"):
     rules.add_perm(f"cemetery.view_{model}", may_keep_books)

@@ -20,6 +20,11 @@ urlpatterns = [
     path("urzad/<slug:slug>/alejki/", views.alleys, name="alleys"),
     path("urzad/<slug:slug>/eksport.<str:fmt>", views.export, name="export"),
     path("grob/<int:grave_id>/oplata/", views.lease_prolong_view, name="lease_prolong"),
+    path("grob/<int:grave_id>/przedluzenie/", views.lease_prolongation_request_view,
+         name="prolongation_request"),
+    path("urzad/przedluzenie/<int:prolongation_id>/", views.lease_prolongation_office,
+         name="prolongation_office"),
+    path("urzad/<slug:slug>/oplaty/", views.lease_fees, name="lease_fees"),
     path("urzad/<slug:slug>/ksiegi/<slug:book>/", views.book, name="book"),
     path("urzad/<slug:slug>/ksiegi/<slug:book>.pdf", views.book_pdf, name="book_pdf"),
 ]

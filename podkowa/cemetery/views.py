@@ -110,13 +110,9 @@ def grave(request: HttpRequest, grave_id: int) -> HttpResponse:
         "is_clerk": _may(request, "keep_books"),
         "may_set_wishes": _may(request, "set_holder_wishes", place),
     }
+    if context["is_clerk"] or _may(request, "view_lease", place):
+        context.update(_lease_context(request, place))
     if context["is_clerk"]:
-        from django.utils import timezone
-
-        from podkowa.cemetery.services.leases import lease_state
-
-        context["lease"] = lease_state(place)
-        context["lease_expired"] = context["lease"].expired(timezone.localdate())
         context["holders"] = grave_holders_for_clerk(gmina=request.gmina, grave=place,
                                                      actor=request.user, request=request)
     response = render(request, "cemetery/grave.html", context)
@@ -124,6 +120,28 @@ def grave(request: HttpRequest, grave_id: int) -> HttpResponse:
         # What anyone may see: the service worker may keep it for use without a network.
         response["X-Podkowa-Offline"] = "public"
     return response
+
+
+def _lease_context(request: HttpRequest, place) -> dict:
+    """The lease as the clerk or the grave's holder sees it: the date it is kept until, the
+    fee, the prolongation waiting for its payment and the earlier ones."""
+    from django.utils import timezone
+
+    from podkowa.cemetery.selectors.leases import grave_prolongations, lease_fee_for
+    from podkowa.cemetery.services.leases import lease_state
+
+    lease = lease_state(place)
+    prolongations = grave_prolongations(gmina=request.gmina, grave=place)
+    return {
+        "show_lease": True, "lease": lease,
+        "lease_expired": lease.expired(timezone.localdate()),
+        "lease_fee": lease_fee_for(gmina=request.gmina, grave=place),
+        "prolongation": next((p for p in prolongations if p.is_waiting), None),
+        "prolongations": prolongations,
+        "current_holders": [h for h in place.holders.filter(gmina=request.gmina,
+                                                            is_current=True)],
+        "may_request_prolongation": _may(request, "request_prolongation", place),
+    }
 
 
 def grave_label(request: HttpRequest, grave_id: int) -> HttpResponse:
@@ -402,12 +420,17 @@ def office(request: HttpRequest, slug: str) -> HttpResponse:
 
     _require_clerk(request)
     cemetery = cemetery_by_slug(gmina=request.gmina, slug=slug)
+    from podkowa.cemetery.selectors.leases import lease_fee_table, waiting_prolongations
+
     expired = [(g, s) for g, s in expired_leases(gmina=request.gmina)
                if g.cemetery_id == cemetery.pk]
     return render(request, "cemetery/office/cemetery.html", {
         "cemetery": cemetery, "quarters": free_places_by_quarter(gmina=request.gmina,
                                                                  cemetery=cemetery),
-        "expired": expired[:200], "expired_count": len(expired)})
+        "expired": expired[:200], "expired_count": len(expired),
+        "fees": lease_fee_table(gmina=request.gmina, cemetery=cemetery),
+        "waiting": waiting_prolongations(gmina=request.gmina, cemetery=cemetery,
+                                         actor=request.user, request=request)})
 
 
 @login_required
@@ -522,3 +545,99 @@ def alleys(request: HttpRequest, slug: str) -> HttpResponse:
         "segments": cemetery.alleys.filter(gmina=request.gmina).order_by("name", "pk"),
         "tile_url": settings.MAP_TILE_URL,
         "center": cemetery.location})
+
+
+@login_required
+@require_POST
+def lease_prolongation_request_view(request: HttpRequest, grave_id: int) -> HttpResponse:
+    """Charge another 20 years: the clerk for the holder they choose, the holder for
+    themself. The grave is kept longer once the charge is paid (in Payments)."""
+    from podkowa.cemetery.services.prolongations import lease_prolongation_request
+
+    place = grave_get(gmina=request.gmina, grave_id=grave_id)
+    if not _may(request, "request_prolongation", place):
+        raise PermissionDenied
+    if _may(request, "keep_books"):
+        holder_id = _int(request.POST.get("holder"))
+    else:
+        own = place.holders.filter(gmina=request.gmina, user=request.user,
+                                   is_current=True).first()
+        holder_id = own.pk if own else None
+        if holder_id is None:
+            raise PermissionDenied
+    try:
+        prolongation = lease_prolongation_request(gmina=request.gmina, grave_id=place.pk,
+                                                  holder_id=holder_id, actor=request.user)
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        if prolongation.status == prolongation.Status.PAID:
+            messages.info(request, _("Paid from the money on the holder's account: the grave "
+                                     "is kept until %(date)s.") % {
+                "date": prolongation.lease_payment.new_until.isoformat()})
+        else:
+            messages.info(request, _("The fee is charged: the grave is kept 20 more years once "
+                                     "it is paid."))
+    return redirect("cemetery:grave", grave_id=place.pk)
+
+
+@login_required
+@require_POST
+def lease_prolongation_office(request: HttpRequest, prolongation_id: int) -> HttpResponse:
+    """The clerk: the fee was paid in cash at the office, or the prolongation is taken back."""
+    from podkowa.cemetery.models import LeaseProlongation
+    from podkowa.cemetery.services.prolongations import (
+        lease_prolongation_cancel,
+        lease_prolongation_pay_at_desk,
+    )
+
+    _require_clerk(request)
+    prolongation = get_object_or_404(LeaseProlongation, gmina=request.gmina,
+                                     pk=prolongation_id)
+    action = request.POST.get("action")
+    try:
+        if action == "desk":
+            done = lease_prolongation_pay_at_desk(gmina=request.gmina,
+                                                  prolongation_id=prolongation.pk,
+                                                  actor=request.user)
+            if done.lease_payment_id:
+                messages.info(request, _("The grave is paid until %(date)s.") % {
+                    "date": done.lease_payment.new_until.isoformat()})
+        elif action == "cancel":
+            lease_prolongation_cancel(gmina=request.gmina, prolongation_id=prolongation.pk,
+                                      actor=request.user)
+            messages.info(request, _("The prolongation and its charge are cancelled."))
+        else:
+            raise ValidationError(_("Unknown action."))
+    except ValidationError as error:
+        _flash(request, error)
+    return redirect("cemetery:grave", grave_id=prolongation.grave_id)
+
+
+@login_required
+@require_POST
+def lease_fees(request: HttpRequest, slug: str) -> HttpResponse:
+    """The cemetery's fees for 20 years, by grave type, in złoty."""
+    from decimal import Decimal, InvalidOperation
+
+    from podkowa.cemetery.services.prolongations import lease_fees_set
+
+    _require_clerk(request)
+    cemetery = cemetery_by_slug(gmina=request.gmina, slug=slug)
+    fees, problems = {}, []
+    for kind, label in GraveKind.choices:
+        raw = (request.POST.get(f"fee_{kind}") or "").strip().replace(" ", "").replace(",", ".")
+        try:
+            fees[kind] = int((Decimal(raw) * 100).to_integral_exact()) if raw else None
+        except InvalidOperation:
+            problems.append(_("%(kind)s: give the fee in złoty, e.g. 700.00.") % {
+                "kind": label})
+    try:
+        if problems:
+            raise ValidationError(problems)
+        lease_fees_set(gmina=request.gmina, cemetery=cemetery, fees=fees)
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.info(request, _("The fees are saved."))
+    return redirect("cemetery:office", slug=cemetery.slug)

@@ -110,3 +110,23 @@ def test_clerk_records_a_payment_on_the_grave_page(client, gmina, old_grave):
     assert old_grave.lease_payments.get().amount_grosze == 45000
     office = client.get(f"/cmentarz/urzad/{old_grave.cemetery.slug}/").content.decode()
     assert "Free places per quarter" in office
+
+
+def test_the_daily_command_reminds_each_holder_once(gmina, cemetery):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from podkowa.cemetery.services.leases import _add_months, _add_years
+
+    today = timezone.localdate()
+    grave = grave_create(gmina=gmina, cemetery=cemetery, quarter="V", row="1", number="3")
+    burial_register(gmina=gmina, grave=grave, data={
+        "surname": "Zięba", "burial_date": _add_years(_add_months(today, 12), -20).isoformat()})
+    ewa, jan = UserFactory(), UserFactory()
+    holder_register(gmina=gmina, grave=grave, first_name="Ewa", last_name="Zięba", user=ewa)
+    holder_register(gmina=gmina, grave=grave, first_name="Jan", last_name="Zięba", user=jan)
+    call_command("lease_reminders")
+    call_command("lease_reminders")  # cron ran it again (or twice a day)
+    for person in (ewa, jan):
+        items = InboxItem.objects.filter(gmina=gmina, recipient=person)
+        assert items.count() == 1 and grave.place in items.get().body

@@ -93,3 +93,39 @@ def test_entrance_trees_and_a_star_agree_on_a_random_network():
                 assert abs(by_tree.length - by_search.length) < 1e-6
                 walked = sum(leg.length for leg in by_tree.legs)
                 assert abs(walked - by_tree.length) < 1e-6
+
+
+def test_a_new_alley_ending_in_the_middle_of_others_splits_them_and_routes_through(
+        gmina, cemetery, grave):
+    from podkowa.cemetery.models import AlleyEdge
+
+    before = grave_route(grave=grave, step_free=True, language="en")
+    assert round(before.length_m) == 2 + 50 + 53 + 10  # round by alley B
+    # Alley C, drawn by hand from about the middle of alley 1 (1 m off it) to the middle of
+    # alley 2 (the stairs).
+    alley_add(gmina=gmina, cemetery=cemetery, name="C",
+              coords=[_to_lonlat(1.0, 40.3), _to_lonlat(50.0, 40.0)])
+    edges = {(e.name, round(e.length_m)): e for e in AlleyEdge.objects.filter(gmina=gmina)}
+    assert {k for k in edges if k[0] in ("1", "2")} == {("1", 40), ("1", 10), ("2", 40),
+                                                         ("2", 10)}
+    assert edges[("2", 40)].is_stairs and edges[("2", 10)].is_stairs
+    new = edges[("C", 50)]
+    assert new.path.coords[0] == edges[("1", 40)].path.coords[-1]  # one junction
+    cemetery.refresh_from_db()
+    grave.refresh_from_db()
+    after = grave_route(grave=grave, step_free=True, language="en")
+    # Up alley 1 to the new junction, along C, 3 m to the grave: no stairs, 20 m shorter.
+    assert round(after.length_m) == 2 + 40 + 50 + 3
+    assert [s.instruction for s in after.steps][1] == "After 40 m turn right into alley C"
+
+
+def test_an_end_far_from_any_alley_splits_nothing(gmina, cemetery):
+    from podkowa.cemetery.models import AlleyEdge
+
+    count = AlleyEdge.objects.filter(gmina=gmina).count()
+    alley_add(gmina=gmina, cemetery=cemetery, name="Ślepa",
+              coords=[_to_lonlat(25, 0), _to_lonlat(25, 20)])  # from A's middle into a quarter
+    assert AlleyEdge.objects.filter(gmina=gmina).count() == count + 2  # A split, plus Ślepa
+    alley_add(gmina=gmina, cemetery=cemetery, name="Wyspa",
+              coords=[_to_lonlat(75, 5), _to_lonlat(75, 45)])  # 5 m from A and from B
+    assert AlleyEdge.objects.filter(gmina=gmina).count() == count + 3

@@ -100,14 +100,31 @@ def lease_prolong(*, gmina: Gmina, grave_id: int, amount_grosze: int, paid_on: d
         errors["grave"] = _("This grave needs no prolongation: %(why)s.") % {"why": state.exempt}
     if payer is not None and payer.grave_id != grave.pk:
         errors["payer"] = _("The payer is not a holder of this grave.")
+    if grave.prolongations.filter(gmina=gmina, status="pending",
+                                  charge__cancelled_at__isnull=True).exists():
+        # Recording the same money by hand too would keep the grave 40 years for one fee.
+        errors["grave"] = _("A prolongation of this grave is waiting for its payment: take "
+                            "the payment there, or cancel it first.")
     if errors:
         raise ValidationError(errors)
-    start = max(d for d in (state.expires, paid_on) if d)
+    return lease_extend(gmina=gmina, grave=grave, state=state, amount_grosze=amount_grosze,
+                        paid_on=paid_on, years=years, reference=reference, payer=payer,
+                        actor=actor)
+
+
+def lease_extend(*, gmina: Gmina, grave: Grave, state: LeaseState, amount_grosze: int,
+                 paid_on: dt.date, years: int, reference: str, payer: GraveHolder | None,
+                 actor) -> LeasePayment:
+    """Move the paid-until date of `grave` (locked by the caller) `years` on from its expiry
+    (or from the payment, when it has lapsed), with the payment and a new grave-book version.
+    """
+    start = max(d for d in (state.expires, state.paid_until, paid_on) if d)
     new_until = _add_years(start, years)
     payment = LeasePayment.objects.create(
         gmina=gmina, grave=grave, amount_grosze=amount_grosze, paid_on=paid_on, years=years,
-        previous_until=state.expires, new_until=new_until, reference=reference.strip()[:120],
-        payer=payer, recorded_by=actor if getattr(actor, "pk", None) else None)
+        previous_until=state.expires or state.paid_until, new_until=new_until,
+        reference=reference.strip()[:120], payer=payer,
+        recorded_by=actor if getattr(actor, "pk", None) else None)
     grave.paid_until = new_until
     grave.save(update_fields=["paid_until"])
     last = (BookEntryVersion.objects.filter(gmina=gmina, book="grave", entry_id=grave.pk)
@@ -183,7 +200,9 @@ def lease_reminders_send(*, gmina: Gmina, today: dt.date | None = None) -> dict[
                     body=_reminder_body(place=grave.place, cemetery=grave.cemetery.name,
                                         date=state.expires.isoformat()),
                     url=reverse("cemetery:grave", args=[grave.pk]),
-                    dedup_key=f"grave-lease:{grave.pk}:{state.expires.isoformat()}:{months}m",
+                    # Per holder: each of two holders with an account gets their own.
+                    dedup_key=(f"grave-lease:{grave.pk}:{holder.pk}:"
+                               f"{state.expires.isoformat()}:{months}m"),
                 )
                 sent += 1
     return {"sent": sent, "holders_without_account": without_account}

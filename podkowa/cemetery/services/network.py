@@ -3,8 +3,9 @@ drone orthophoto. Each change of the network bumps the cemetery's graph_version,
 every process rebuild its in-memory route graph on the next request."""
 
 import json
+import math
 
-from django.contrib.gis.geos import LineString, Point
+from django.contrib.gis.geos import LineString, Point, Polygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -38,16 +39,21 @@ def _line(coords) -> LineString:
 
 
 SNAP_TO_JUNCTION_M = 2.0
+M_PER_DEG_LAT = 111_320.0
 
 
-def _snap_ends(gmina: Gmina, cemetery: Cemetery, line: LineString) -> LineString:
-    """A segment drawn by hand joins the network only where its ends meet others exactly:
-    an end within a couple of metres of an existing end is moved onto it."""
+def _ends(gmina: Gmina, cemetery: Cemetery) -> set[tuple[float, float]]:
     ends = set()
     for path in AlleyEdge.objects.filter(gmina=gmina, cemetery=cemetery).values_list(
             "path", flat=True):
         ends.add(path.coords[0])
         ends.add(path.coords[-1])
+    return ends
+
+
+def _snap_ends(line: LineString, ends: set) -> LineString:
+    """A segment drawn by hand joins the network only where its ends meet others exactly:
+    an end within a couple of metres of an existing end is moved onto it."""
     coords = list(line.coords)
     for position in (0, -1):
         lon, lat = coords[position]
@@ -58,10 +64,80 @@ def _snap_ends(gmina: Gmina, cemetery: Cemetery, line: LineString) -> LineString
     return LineString(coords, srid=4326)
 
 
+def _foot(point, a, b) -> tuple[float, float, tuple[float, float]]:
+    """Distance from `point` to the segment a–b (metres on a local plane), how far along it
+    the nearest point lies (0…1), and that point."""
+    (px, py), (ax, ay), (bx, by) = point, a, b
+    dx, dy = bx - ax, by - ay
+    span = dx * dx + dy * dy
+    t = 0.0 if span == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / span))
+    foot = (ax + t * dx, ay + t * dy)
+    return math.dist(point, foot), t, foot
+
+
+def _split_under(gmina: Gmina, cemetery: Cemetery, end: tuple[float, float]
+                 ) -> tuple[float, float] | None:
+    """When `end` lies within SNAP_TO_JUNCTION_M of the middle of an existing segment (not
+    near its ends), split that segment in two there, so that a new segment ending at it
+    joins the network; returns the junction (lon, lat), or None."""
+    lon, lat = end
+    kx = M_PER_DEG_LAT * math.cos(math.radians(lat))
+    dlon, dlat = SNAP_TO_JUNCTION_M / kx, SNAP_TO_JUNCTION_M / M_PER_DEG_LAT
+
+    def xy(c):
+        return ((c[0] - lon) * kx, (c[1] - lat) * M_PER_DEG_LAT)
+
+    box = Polygon.from_bbox((lon - dlon, lat - dlat, lon + dlon, lat + dlat))
+    box.srid = 4326
+    best = None
+    candidates = AlleyEdge.objects.filter(gmina=gmina, cemetery=cemetery, path__intersects=box)
+    for edge in candidates.order_by("pk"):
+        coords = list(edge.path.coords)
+        points = [xy(c) for c in coords]
+        for i in range(len(points) - 1):
+            distance, t, foot = _foot((0.0, 0.0), points[i], points[i + 1])
+            if distance <= SNAP_TO_JUNCTION_M and (best is None or distance < best[0]):
+                best = (distance, edge, i, t, foot)
+    if best is None:
+        return None
+    _distance, edge, i, t, foot = best
+    coords = list(edge.path.coords)
+    junction = (round(lon + foot[0] / kx, 7), round(lat + foot[1] / M_PER_DEG_LAT, 7))
+    if t == 1.0 or lonlat_length([junction, coords[i + 1]]) < 0.01:
+        junction, head, tail = coords[i + 1], coords[:i + 2], coords[i + 1:]
+    elif t == 0.0 or lonlat_length([junction, coords[i]]) < 0.01:
+        junction, head, tail = coords[i], coords[:i + 1], coords[i:]
+    else:
+        head, tail = [*coords[:i + 1], junction], [junction, *coords[i + 1:]]
+    first, second = lonlat_length(head), lonlat_length(tail)
+    if len(head) < 2 or len(tail) < 2 or min(first, second) < 0.05:
+        return None  # at the segment's very end, not its middle
+    # The book's length is shared in the drawing's proportion (it may differ from it).
+    share = edge.length_m / (first + second)
+    AlleyEdge.objects.bulk_create([
+        AlleyEdge(gmina=gmina, cemetery=cemetery, name=edge.name, is_stairs=edge.is_stairs,
+                  path=LineString(part, srid=4326), length_m=length * share)
+        for part, length in ((head, first), (tail, second))])
+    edge.delete()
+    return junction
+
+
 @transaction.atomic
 def alley_add(*, gmina: Gmina, cemetery: Cemetery, coords, name: str = "",
               is_stairs: bool = False, length_m: float | None = None) -> AlleyEdge:
-    line = _snap_ends(gmina, cemetery, _line(coords))
+    """A segment drawn by the clerk. Its ends join the network at an existing end within a
+    couple of metres, or else at the middle of an existing segment, which is split there."""
+    # The cemetery's row lock: two clerks drawing at once split one segment after the other.
+    Cemetery.objects.select_for_update().filter(gmina=gmina, pk=cemetery.pk).first()
+    ends = _ends(gmina, cemetery)
+    coords = list(_snap_ends(_line(coords), ends).coords)
+    for position in (0, -1):
+        if coords[position] not in ends:
+            junction = _split_under(gmina, cemetery, coords[position])
+            if junction is not None:
+                coords[position] = junction
+                ends.add(junction)
+    line = LineString(coords, srid=4326)
     length = float(length_m) if length_m else lonlat_length(list(line.coords))
     if length <= 0:
         raise ValidationError({"length_m": _("The length must be more than 0 m.")})

@@ -7,7 +7,8 @@ reversal, and the allocations it had are undone by negative allocations.
 
 Allocation: the charges the payer picked first (an online payment names them), then the
 rest of the payer's open charges, oldest due date first. What is left over is an
-overpayment: it stays on the payer's account and pays their next charge.
+overpayment: it stays on the payer's account and pays their next charge. A charge paid off
+is reported to its app in the same transaction (podkowa/payments/paid.py).
 """
 
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from podkowa.payments.models import (
     ReceiptCounter,
     TaxDecision,
 )
+from podkowa.payments.paid import charges_paid
 
 MAX_AMOUNT = 10_000_000_000  # 100 million zł in grosze: far above any local charge
 
@@ -224,9 +226,11 @@ def _open_charges(gmina: Gmina, payer: Payer):
             .order_by("due_date", "id"))
 
 
-def _allocate(gmina: Gmina, payment: Payment, charges, left: int, sink=None) -> int:
+def _allocate(gmina: Gmina, payment: Payment, charges, left: int, sink=None,
+              paid: list | None = None) -> int:
     """Apply up to `left` of the payment to `charges` in their order; returns what is left.
-    The allocations are saved one by one, or handed to `sink` to be saved in bulk."""
+    The allocations are saved one by one, or handed to `sink` to be saved in bulk. Charges
+    this payment pays off are added to `paid` as (charge, payment), for `charges_paid`."""
     for charge in charges:
         if left <= 0:
             break
@@ -241,6 +245,8 @@ def _allocate(gmina: Gmina, payment: Payment, charges, left: int, sink=None) -> 
             sink(allocation)
         charge.allocated += part
         left -= part
+        if paid is not None and charge.allocated >= charge.amount:
+            paid.append((charge, payment))
     return left
 
 
@@ -251,10 +257,12 @@ def _apply_credit(gmina: Gmina, payer: Payer) -> None:
     charges = list(_open_charges(gmina, payer))
     if not charges:
         return
+    paid: list = []
     for payment in payments:
         left = payment_unallocated(payment)
         if left > 0:
-            _allocate(gmina, payment, charges, left)
+            _allocate(gmina, payment, charges, left, paid=paid)
+    charges_paid(gmina=gmina, paid=paid)
 
 
 @dataclass(frozen=True)
@@ -299,11 +307,14 @@ def payment_record(*, gmina: Gmina, payer_id: int, amount: int, method: str, ref
                                amount=-amount, payment=payment, at=received_at)
     open_charges = list(_open_charges(gmina, payer))
     left = amount
+    paid: list = []
     if charge_ids:
         wanted = set(charge_ids)
-        left = _allocate(gmina, payment, [c for c in open_charges if c.pk in wanted], left)
+        left = _allocate(gmina, payment, [c for c in open_charges if c.pk in wanted], left,
+                         paid=paid)
     if left > 0:
-        _allocate(gmina, payment, open_charges, left)
+        _allocate(gmina, payment, open_charges, left, paid=paid)
+    charges_paid(gmina=gmina, paid=paid)
     return Recorded(payment, True)
 
 
@@ -376,6 +387,7 @@ def payments_record_many(*, gmina: Gmina, method: str, incoming: list[Incoming]
                        .order_by("due_date", "id")):
             charges_of.setdefault(charge.payer_id, []).append(charge)
     allocations: list[Allocation] = []
+    paid: list = []
     picked_of = {item.reference: set(item.charge_ids) for item in new}
     for payment in sorted(payments, key=lambda p: (p.received_at, p.number)):
         open_charges = charges_of.get(payment.payer_id, [])
@@ -383,10 +395,11 @@ def payments_record_many(*, gmina: Gmina, method: str, incoming: list[Incoming]
         wanted = picked_of[payment.reference]
         if wanted:
             left = _allocate(gmina, payment, [c for c in open_charges if c.pk in wanted], left,
-                             sink=allocations.append)
+                             sink=allocations.append, paid=paid)
         if left > 0:
-            _allocate(gmina, payment, open_charges, left, sink=allocations.append)
+            _allocate(gmina, payment, open_charges, left, sink=allocations.append, paid=paid)
     Allocation.objects.bulk_create(allocations, batch_size=1000)
+    charges_paid(gmina=gmina, paid=paid)
     made = {p.reference: p for p in payments}
     return [Recorded(existing[item.reference], False) if item.reference in existing
             else Recorded(made[item.reference], True) for item in incoming]
