@@ -323,9 +323,12 @@
   // --- placing, drawing and reshaping (officials) -----------------------------------------
   // Each mode shows its own buttons beside the map; the map's centre (marked by a cross,
   // moved with the arrow keys) stands in for a click, so the keyboard can do it all too.
+  // The tools come first in the side panel, beside the top of the map, not below the
+  // layers' legends.
+  var side = statusBox.parentNode;
   var toolsBox = el("div", null, {"class": "regmap__draw", id: "map-draw", role: "group",
                                   "aria-labelledby": "map-draw-title", hidden: "hidden"});
-  statusBox.parentNode.insertBefore(toolsBox, statusBox);
+  side.insertBefore(toolsBox, side.firstChild);
 
   function showTools(title, hint, buttons) {
     while (toolsBox.firstChild) { toolsBox.removeChild(toolsBox.firstChild); }
@@ -341,6 +344,9 @@
     });
     toolsBox.appendChild(row);
     toolsBox.hidden = false;
+    // Started from an object's card further down: bring the map (and the tools) into view.
+    toolsBox.scrollIntoView({block: "nearest"});
+    mapElement.scrollIntoView({block: "nearest"});
     say(hint);
   }
 
@@ -504,7 +510,7 @@
                    done: function (geometry) { addForm(register, geometry); }});
     });
     tools.appendChild(add);
-    statusBox.parentNode.insertBefore(tools, toolsBox);
+    side.insertBefore(tools, toolsBox);
   }
 
   var searchForm = document.getElementById("map-search");
