@@ -30,8 +30,9 @@ class _Y(Func):
 def map_layer(*, gmina: Gmina, register: Register, user, bbox: tuple[float, float, float, float],
               request=None, max_features: int = MAX_FEATURES) -> dict:
     queryset = objects_filtered(gmina=gmina, register=register, user=user, bbox=bbox)
-    # Only the first max_features + 1 ids: enough to know "too many" without counting all.
-    probe = list(queryset.values_list("id", flat=True)[:max_features + 1])
+    # Only the first max_features + 1 ids, unsorted: enough to know "too many" without
+    # counting (or sorting) all of them.
+    probe = list(queryset.order_by().values_list("id", flat=True)[:max_features + 1])
     if len(probe) <= max_features:
         return {"type": "FeatureCollection",
                 "features": features(queryset, register=register, user=user,

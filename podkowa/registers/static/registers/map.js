@@ -285,15 +285,23 @@
     var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
       return v.toFixed(6);
     }).join(",");
-    var token = {};
+    // A newer viewport makes the older request moot: cancel it rather than let requests
+    // pile up on the server while someone pans quickly.
+    if (requests[slug]) { requests[slug].abort(); }
+    var token = new AbortController();
     requests[slug] = token;
     busy(1);
-    fetch(config.layerUrl.replace("SLUG", slug) + "?bbox=" + bbox, {credentials: "same-origin"})
+    fetch(config.layerUrl.replace("SLUG", slug) + "?bbox=" + bbox,
+          {credentials: "same-origin", signal: token.signal})
       .then(function (r) { return r.json(); })
       .then(function (data) {
         if (requests[slug] === token) { draw(slug, data); }
       })
-      .finally(function () { busy(-1); });
+      .catch(function () { /* cancelled, or the next move will ask again */ })
+      .finally(function () {
+        if (requests[slug] === token) { requests[slug] = null; }
+        busy(-1);
+      });
   }
 
   function reloadAll() { Object.keys(layers).forEach(reload); }
