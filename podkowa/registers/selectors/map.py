@@ -3,6 +3,7 @@ are few enough to draw, else counts per grid cell (server-side clustering), so t
 viewport over 100,000 trees costs one grouped query, not 100,000 features."""
 
 from django.contrib.gis.db.models.functions import Centroid
+from django.contrib.gis.geos import Polygon
 from django.db.models import Avg, Count, F, FloatField, Func, Q
 from django.db.models.functions import Floor
 
@@ -27,9 +28,21 @@ class _Y(Func):
     output_field = FloatField()
 
 
+def _in_box(register: Register, bbox: tuple[float, float, float, float]) -> Q:
+    box = Polygon.from_bbox(bbox)
+    box.srid = 4326
+    if register.geometry_kind == GeometryKind.POINT:
+        # A point is in the box exactly when its bounding box overlaps the box: the index
+        # operator alone, without ST_Intersects, whose high cost estimate over a whole town
+        # also talks PostgreSQL into compiling the query (JIT), slower than running it.
+        return Q(geometry__bboverlaps=box)
+    return Q(geometry__intersects=box)
+
+
 def map_layer(*, gmina: Gmina, register: Register, user, bbox: tuple[float, float, float, float],
               request=None, max_features: int = MAX_FEATURES) -> dict:
-    queryset = objects_filtered(gmina=gmina, register=register, user=user, bbox=bbox)
+    queryset = objects_filtered(gmina=gmina, register=register, user=user).filter(
+        _in_box(register, bbox))
     # Only the first max_features + 1 ids, unsorted: enough to know "too many" without
     # counting (or sorting) all of them.
     probe = list(queryset.order_by().values_list("id", flat=True)[:max_features + 1])
