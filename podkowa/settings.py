@@ -195,16 +195,37 @@ if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
-# Map tiles are the only resource a page may load from elsewhere, and only from the source the
-# administrator configures; nothing else leaves the project's origin.
-MAP_TILE_URL = env("MAP_TILE_URL", "/static/web/tiles/{z}/{x}/{y}.png")
-_tile_origin = MAP_TILE_URL.split("/{", 1)[0] if MAP_TILE_URL.startswith("http") else ""
+# The map's background is the only resource a page may load from elsewhere, and only from
+# the source the administrator configures (tiles, or a WMS such as the Geoportal orthophoto);
+# nothing else leaves the project's origin. Empty both for no background at all.
+MAP_TILE_URL = env("MAP_TILE_URL", "" if TESTING else "/static/web/tiles/{z}/{x}/{y}.png")
+MAP_BASE_WMS_URL = env("MAP_BASE_WMS_URL", "")
+MAP_BASE_WMS_LAYERS = env("MAP_BASE_WMS_LAYERS", "")
+MAP_BASE_WMS_FORMAT = env("MAP_BASE_WMS_FORMAT", "image/jpeg")
+MAP_BASE_ATTRIBUTION = env("MAP_BASE_ATTRIBUTION", "")
+
+
+def map_origins(*urls: str) -> list[str]:
+    """The origins (scheme://host[:port]) of the configured map sources that are not ours:
+    what img-src must allow, and nothing more."""
+    from urllib.parse import urlsplit
+
+    origins = []
+    for url in urls:
+        parts = urlsplit(url or "")
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if origin not in origins:
+                origins.append(origin)
+    return origins
+
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", *([_tile_origin] if _tile_origin else [])],
+        "img-src": ["'self'", "data:", *map_origins(MAP_TILE_URL, MAP_BASE_WMS_URL)],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "manifest-src": ["'self'"],

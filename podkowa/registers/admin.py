@@ -28,6 +28,7 @@ from podkowa.registers.models import (
     TreeSpecies,
 )
 from podkowa.registers.selectors.objects import visible_attributes
+from podkowa.registers.selectors.styles import STATUS, stylable_fields
 from podkowa.registers.services.attributes import attributes_clean
 from podkowa.registers.services.objects import (
     geometry_clean,
@@ -67,15 +68,36 @@ class AttributeInline(RulesTabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class RegisterForm(forms.ModelForm):
+    """The map's styling field chosen from the register's own fields (saved ones: a field
+    added in the same form is offered once the register is saved)."""
+
+    style_key = forms.ChoiceField(label=_("colour the map by"), required=False)
+
+    class Meta:
+        model = Register
+        fields = ["name", "slug", "description", "geometry_kind", "editor_role", "is_public",
+                  "colour", "style_key", "order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["style_key"]
+        field.help_text = Register._meta.get_field("style_key").help_text
+        stylable = stylable_fields(self.instance) if self.instance.pk else [
+            (STATUS, _("Status"))]
+        field.choices = [("", _("— the map colour only —")), *stylable]
+
+
 @admin.register(Register)
 class RegisterAdmin(TenantAdminMixin, RulesModelAdmin):
+    form = RegisterForm
     inlines = [AttributeInline]
     list_display = ["name", "slug", "geometry_kind", "editor_role", "is_public"]
     list_filter = ["geometry_kind", "is_public"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "description", "geometry_kind", "editor_role", "is_public",
-              "colour", "order"]
+              "colour", "style_key", "order"]
 
     def get_readonly_fields(self, request, obj=None):
         # Objects are checked against the geometry kind when written: it cannot change later.

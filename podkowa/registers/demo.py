@@ -1,5 +1,6 @@
 """The demo town's registers: benches, litter bins, playground equipment, street lamps with
-their lighting lines, and trees — a few hundred objects in Podkowa Leśna.
+their lighting lines, green areas (polygons), and trees — a few hundred objects in Podkowa
+Leśna.
 
 Deterministic (one seeded generator) and idempotent: definitions are updated in place and the
 objects of a register are created only while it has none. Names and labels are the town's
@@ -9,7 +10,7 @@ own content, in Polish, as an official would type them; they are data, not progr
 import math
 import random
 
-from django.contrib.gis.geos import LineString, Point
+from django.contrib.gis.geos import LineString, Point, Polygon
 from django.db import transaction
 
 from podkowa.accounts.models import Role
@@ -41,6 +42,9 @@ DICTIONARIES = {
     "urzadzenie-zabawowe": ("Urządzenie zabawowe", [
         ("hustawka", "huśtawka"), ("zjezdzalnia", "zjeżdżalnia"), ("piaskownica", "piaskownica"),
         ("karuzela", "karuzela"), ("zestaw", "zestaw zabawowy"), ("bujak", "bujak")]),
+    "rodzaj-terenu": ("Rodzaj terenu zieleni", [
+        ("park", "park"), ("skwer", "skwer"), ("zieleniec", "zieleniec"),
+        ("plac-zabaw", "plac zabaw"), ("las", "las komunalny")]),
 }
 
 # Latin name, fee group (1–4, the rate table's rows; the demo's assignment, not the
@@ -66,7 +70,8 @@ SPECIES = [
 # key, label, kind, extra (unit, dictionary slug, link register slug, required, personal)
 REGISTERS = [
     {"slug": "lawki", "name": "Ławki", "kind": GeometryKind.POINT, "colour": "#8a4b08",
-     "public": True, "count": 45, "description": "Ławki w przestrzeni publicznej.",
+     "public": True, "style": "material", "count": 45,
+     "description": "Ławki w przestrzeni publicznej.",
      "attributes": [
          ("numer", "Numer", AttributeKind.TEXT, {"required": True}),
          ("material", "Materiał", AttributeKind.CHOICE, {"dictionary": "material"}),
@@ -75,7 +80,7 @@ REGISTERS = [
          ("zdjecie", "Zdjęcie", AttributeKind.PHOTO, {}),
      ]},
     {"slug": "kosze", "name": "Kosze na śmieci", "kind": GeometryKind.POINT,
-     "colour": "#4a4a4a", "public": True, "count": 60,
+     "colour": "#4a4a4a", "public": True, "count": 60, "style": "pojemnosc",
      "description": "Kosze uliczne opróżniane przez firmę komunalną.",
      "attributes": [
          ("numer", "Numer", AttributeKind.TEXT, {"required": True}),
@@ -83,7 +88,7 @@ REGISTERS = [
          ("material", "Materiał", AttributeKind.CHOICE, {"dictionary": "material"}),
      ]},
     {"slug": "place-zabaw", "name": "Urządzenia placów zabaw", "kind": GeometryKind.POINT,
-     "colour": "#b8327a", "public": True, "count": 18,
+     "colour": "#b8327a", "public": True, "count": 18, "style": "urzadzenie",
      "description": "Mała architektura: urządzenia na placach zabaw (PN-EN 1176).",
      "attributes": [
          ("plac", "Plac zabaw", AttributeKind.TEXT, {"required": True}),
@@ -92,7 +97,7 @@ REGISTERS = [
          ("przeglad", "Ostatni przegląd", AttributeKind.DATE, {}),
      ]},
     {"slug": "linie-oswietleniowe", "name": "Linie oświetleniowe", "kind": GeometryKind.LINE,
-     "colour": "#d9a400", "public": True, "count": 0,
+     "colour": "#d9a400", "public": True, "count": 0, "style": "status",
      "description": "Inwestycje liniowe: kable zasilające oświetlenie ulic.",
      "attributes": [
          ("nazwa", "Nazwa", AttributeKind.TEXT, {"required": True}),
@@ -100,6 +105,7 @@ REGISTERS = [
      ]},
     {"slug": "latarnie", "name": "Latarnie", "kind": GeometryKind.POINT, "colour": "#e0b000",
      "public": True, "count": 0, "description": "Punkty oświetlenia ulicznego.",
+     "style": "zrodlo",
      "attributes": [
          ("numer", "Numer słupa", AttributeKind.TEXT, {"required": True}),
          ("moc", "Moc", AttributeKind.NUMBER, {"unit": "W"}),
@@ -107,6 +113,24 @@ REGISTERS = [
          ("linia", "Linia oświetleniowa", AttributeKind.LINK,
           {"link": "linie-oswietleniowe"}),
      ]},
+    {"slug": "tereny-zielone", "name": "Tereny zieleni", "kind": GeometryKind.POLYGON,
+     "colour": "#2e7d32", "public": True, "count": 0, "style": "rodzaj",
+     "description": "Parki, skwery, zieleńce i place zabaw utrzymywane przez gminę.",
+     "attributes": [
+         ("nazwa", "Nazwa", AttributeKind.TEXT, {"required": True}),
+         ("rodzaj", "Rodzaj", AttributeKind.CHOICE, {"dictionary": "rodzaj-terenu"}),
+         ("ogrodzony", "Ogrodzony", AttributeKind.BOOLEAN, {}),
+     ]},
+]
+
+# Green areas: name, kind, fenced, centre offset from the town hall (east, north, metres),
+# half-width and half-height (metres); placed between the streets, clear of the lamps.
+GREEN_AREAS = [
+    ("Park Miejski", "park", False, (-330, 120), 120, 80),
+    ("Skwer przy Akacjowej", "skwer", False, (200, 300), 40, 30),
+    ("Zieleniec przy stacji WKD", "zieleniec", False, (35, -200), 40, 22),
+    ("Plac zabaw przy Akacjowej", "plac-zabaw", True, (230, 420), 35, 30),
+    ("Las Młochowski (część gminna)", "las", False, (-900, -600), 260, 200),
 ]
 
 # Streets as straight runs from the centre (bearing in degrees, length in metres): the lamps
@@ -160,7 +184,8 @@ def _definitions(gmina: Gmina) -> dict[str, Register]:
             gmina=gmina, slug=spec["slug"], defaults={
                 "name": spec["name"], "geometry_kind": spec["kind"], "colour": spec["colour"],
                 "is_public": spec["public"], "description": spec["description"],
-                "editor_role": Role.REGISTER_EDITOR, "order": order})
+                "editor_role": Role.REGISTER_EDITOR, "order": order,
+                "style_key": spec.get("style", "")})
         registers[spec["slug"]] = register
         for position, (key, label, kind, extra) in enumerate(spec["attributes"]):
             Attribute.objects.update_or_create(
@@ -247,6 +272,20 @@ def _tree(number, rng):
     return values
 
 
+def _green_areas(gmina: Gmina, register: Register) -> None:
+    if not _empty(gmina, register):
+        return
+    for name, kind, fenced, (east, north), half_w, half_h in GREEN_AREAS:
+        lon, lat = _offset(*CENTRE, east, north)
+        # A slightly irregular pentagon: drawn by hand, not a survey.
+        corners = [(-half_w, -half_h), (half_w, -half_h * 0.8), (half_w * 1.1, half_h * 0.6),
+                   (0, half_h), (-half_w * 0.9, half_h * 0.7)]
+        ring = [tuple(round(v, 7) for v in _offset(lon, lat, dx, dy)) for dx, dy in corners]
+        object_create(gmina=gmina, register_id=register.pk,
+                      geometry=Polygon([*ring, ring[0]], srid=4326),
+                      attributes={"nazwa": name, "rodzaj": kind, "ogrodzony": fenced})
+
+
 @transaction.atomic
 def load_registers_demo(gmina: Gmina) -> None:
     rng = random.Random(SEED)
@@ -256,3 +295,4 @@ def load_registers_demo(gmina: Gmina) -> None:
     _points(gmina, registers["kosze"], 60, _bin, rng)
     _points(gmina, registers["place-zabaw"], 18, _device, rng)
     _points(gmina, registers["drzewa"], 220, _tree, rng)
+    _green_areas(gmina, registers["tereny-zielone"])

@@ -101,6 +101,12 @@ class Register(TenantModel):
         help_text=_("Shown on the public map and in the open APIs (without personal fields)."),
     )
     colour = models.CharField(_("map colour"), max_length=7, default="#1d6b3a")
+    # The key of a choice, yes/no or number field, or "status"; empty: one colour. The map
+    # offers the other fields too, this is what it shows first.
+    style_key = models.CharField(
+        _("colour the map by"), max_length=60, blank=True, default="",
+        help_text=_("A choice, yes/no or number field (or the status) whose values colour the "
+                    "objects on the map, with a legend; empty: the map colour only."))
     order = models.PositiveIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

@@ -29,6 +29,7 @@ from podkowa.registers.selectors.objects import (
     register_for,
     registers_visible,
 )
+from podkowa.registers.selectors.styles import register_styles
 from podkowa.registers.services.attributes import register_attributes
 from podkowa.registers.services.faults import (
     DESCRIPTION_MAX,
@@ -45,11 +46,15 @@ def home(request: HttpRequest):
     gmina = request.gmina
     registers = registers_visible(gmina=gmina, user=request.user)
     centre = gmina.map_center
+    styles = {r.slug: register_styles(gmina=gmina, register=r) for r in registers}
+    for register in registers:
+        register.styles = styles[register.slug]
     config = {
-        "tiles": settings.MAP_TILE_URL,
+        "base": _base_map(),
         "center": [centre.y, centre.x] if centre else [52.1225, 20.7286],
         "zoom": gmina.map_zoom or 14,
         "registers": [register_out(r, request.user) for r in registers],
+        "styles": styles,
         "api": reverse("api-v1:registers") + "/",
         "layerUrl": reverse("registers:layer", args=["SLUG"]),
         "searchUrl": reverse("registers:search", args=["SLUG"]),
@@ -59,6 +64,18 @@ def home(request: HttpRequest):
         "registers": registers, "config": config, "labels": _labels(),
         "may_import": any(may_edit_register_objects(request.user, r) for r in registers),
         "may_handle_faults": may_handle_fault_reports(request.user, gmina)})
+
+
+def _base_map() -> dict | None:
+    """The background: a WMS (e.g. the Geoportal orthophoto) when one is configured, else
+    the tile source, else none (the map still shows the objects on a plain ground)."""
+    attribution = settings.MAP_BASE_ATTRIBUTION
+    if settings.MAP_BASE_WMS_URL:
+        return {"wms": settings.MAP_BASE_WMS_URL, "layers": settings.MAP_BASE_WMS_LAYERS,
+                "format": settings.MAP_BASE_WMS_FORMAT, "attribution": attribution}
+    if settings.MAP_TILE_URL:
+        return {"tiles": settings.MAP_TILE_URL, "attribution": attribution}
+    return None
 
 
 def _labels() -> dict:
@@ -72,6 +89,22 @@ def _labels() -> dict:
         "addIn": _("Add an object to"), "place": _("Place on the map"),
         "clickToPlace": _("Click the place on the map."),
         "nothingFound": _("Nothing found."),
+        "draw": _("Draw on the map"), "reshape": _("Change the shape"),
+        "drawLine": _("Click the map at each point of the line. Double-click, or press "
+                      "Finish, to end it; Escape takes back the last point."),
+        "drawArea": _("Click the map at each corner of the area. Double-click, click the "
+                      "first corner, or press Finish, to close it; Escape takes back the "
+                      "last corner."),
+        "dragVertices": _("Drag the points to change the shape; a click on the map adds a "
+                          "point at the end. Press Finish to save."),
+        "reshaped": _("The shape was changed."),
+        "addCentre": _("Add a point at the centre of the map"),
+        "useCentre": _("Use the centre of the map"),
+        "undo": _("Undo last point"), "finish": _("Finish"), "cancel": _("Cancel"),
+        "cancelled": _("Cancelled."), "addedPoint": _("Point added."),
+        "removedPoint": _("Last point removed."),
+        "needTwo": _("A line needs at least two points."),
+        "needThree": _("An area needs at least three corners."),
     }
 
 

@@ -49,3 +49,29 @@ def test_search_by_value_and_the_page(client, gmina, benches, grid):
     assert page.status_code == 200
     text = page.content.decode()
     assert 'data-layer="benches"' in text and 'data-layer="secret"' not in text
+
+
+def test_the_layer_writes_the_same_features_as_the_api(gmina, benches, lines, grid, editor):
+    """The map's own GeoJSON (written by the database) says what the API's says, with the
+    personal fields for whoever may read them, audited."""
+    from podkowa.core.models import AuditLogEntry
+    from podkowa.registers.selectors.features import features
+    from podkowa.registers.selectors.objects import objects_filtered
+    from tests.registers.conftest import line
+
+    object_create(gmina=gmina, register_id=lines.pk, geometry=line(),
+                  attributes={"name": "Kabel 1"})
+    box = (20.71, 52.11, 20.74, 52.14)
+    for register, user in [(benches, UserFactory()), (benches, editor), (lines, UserFactory())]:
+        layer = map_layer(gmina=gmina, register=register, user=user, bbox=box)
+        expected = features(objects_filtered(gmina=gmina, register=register, user=user,
+                                             bbox=box), register=register, user=user)
+        assert sorted(layer["features"], key=lambda f: f["id"]) == expected
+    assert "sponsor" in layer_props(gmina, benches, editor, box)
+    assert "sponsor" not in layer_props(gmina, benches, UserFactory(), box)
+    assert AuditLogEntry.objects.filter(actor=editor).exists()
+
+
+def layer_props(gmina, register, user, box) -> dict:
+    return map_layer(gmina=gmina, register=register, user=user, bbox=box)["features"][0][
+        "properties"]

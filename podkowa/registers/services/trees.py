@@ -53,7 +53,7 @@ def tree_register_ensure(*, gmina: Gmina, slug: str, name: str, is_public: bool 
         register, _created = Register.objects.get_or_create(
             gmina=gmina, slug=slug, defaults={
                 "name": name, "geometry_kind": GeometryKind.POINT, "is_public": is_public,
-                "editor_role": editor_role, "colour": "#1d6b3a",
+                "editor_role": editor_role, "colour": "#1d6b3a", "style_key": "health",
                 "description": _("Tree inventory.")})
         for order, (key, label, kind, options) in enumerate(_tree_fields(health)):
             Attribute.objects.update_or_create(

@@ -1,6 +1,8 @@
 /* The registers' map: each register a layer loaded per viewport (objects, or counts per grid
-   cell when there are too many to draw), the object's card, search by value, and for officials
-   placing and moving points. Texts come translated from the page (map-labels). */
+   cell when there are too many to draw), coloured by a chosen field with its legend, the
+   object's card, search by value, and for officials placing and moving points and drawing and
+   reshaping lines and areas vertex by vertex. Texts come translated from the page
+   (map-labels). */
 (function () {
   "use strict";
 
@@ -13,8 +15,15 @@
   config.registers.forEach(function (r) { registers[r.slug] = r; });
 
   var map = L.map(mapElement, {preferCanvas: true}).setView(config.center, config.zoom);
-  if (config.tiles) {
-    L.tileLayer(config.tiles, {maxZoom: 19, minZoom: 10}).addTo(map);
+  var base = config.base;
+  if (base && base.wms) {
+    // A WMS draws the background tile by tile in the map's own projection (EPSG:3857).
+    L.tileLayer.wms(base.wms, {layers: base.layers, format: base.format, transparent: false,
+                               version: "1.3.0", maxZoom: 20, minZoom: 8,
+                               attribution: base.attribution}).addTo(map);
+  } else if (base && base.tiles) {
+    L.tileLayer(base.tiles, {maxZoom: 19, minZoom: 10, attribution: base.attribution})
+      .addTo(map);
   }
   // Points above lines and areas: a click near a lamp on its cable opens the lamp.
   map.createPane("regmap-shapes").style.zIndex = 410;
@@ -23,6 +32,45 @@
   var renderer = L.canvas({padding: 0.3, pane: "regmap-points"});
   var layers = {};
   var pendingClick = null;  // a function taking a LatLng: placing or moving a point
+  var sketch = null;  // the line or area being drawn or reshaped
+  var lastData = {};  // what each layer drew last, to recolour it without a request
+  var drawn = {};  // features (or clusters) each layer holds now
+
+  // --- colouring by a field ---------------------------------------------------------------
+  var styleKey = {};
+  var styleOptions = {};
+  Object.keys(config.styles || {}).forEach(function (slug) {
+    styleKey[slug] = config.styles[slug]["default"] || "";
+    styleOptions[slug] = {};
+    config.styles[slug].options.forEach(function (o) { styleOptions[slug][o.key] = o; });
+  });
+
+  function colourFor(slug, properties) {
+    var register = registers[slug];
+    var option = styleOptions[slug] && styleOptions[slug][styleKey[slug]];
+    if (!option) { return register.colour; }
+    var value = option.key === "status" ? properties.status : properties[option.key];
+    var fallback = register.colour;
+    for (var i = 0; i < option.classes.length; i += 1) {
+      var c = option.classes[i];
+      if (c.none) { fallback = c.colour; continue; }
+      if (c.hasOwnProperty("value")) {
+        if (c.value === value) { return c.colour; }
+      } else if (typeof value === "number" && value >= c.min && (value < c.max ||
+                 (c.min === c.max && value === c.max))) {
+        return c.colour;
+      }
+    }
+    return fallback;
+  }
+
+  function showLegend(slug) {
+    document.querySelectorAll("[data-legend]").forEach(function (list) {
+      if (list.getAttribute("data-legend") === slug) {
+        list.hidden = list.getAttribute("data-key") !== styleKey[slug];
+      }
+    });
+  }
 
   function say(text) { statusBox.textContent = text || ""; }
 
@@ -93,25 +141,50 @@
     if (register.may_edit && feature.geometry.type === "Point") {
       var move = el("button", t.move, {type: "button", "class": "button button--secondary"});
       move.addEventListener("click", function () {
-        say(t.clickToMove);
-        pendingClick = function (latlng) {
-          api("PATCH", config.api + register.slug + "/objects/" + feature.id, {
-            geometry: {type: "Point", coordinates: [latlng.lng, latlng.lat]},
-            version: feature.properties.version
-          }).then(function (moved) {
-            say(t.moved);
-            reload(register.slug);
-            showCard(register, moved);
-          }).catch(function (error) { say(error.detail || t.failed); });
-        };
+        pickPoint(t.move, t.clickToMove, function (latlng) {
+          save(register, feature, {type: "Point", coordinates: roundPair(latlng)}, t.moved);
+        });
       });
       actions.appendChild(move);
+    }
+    var shape = feature.geometry.type;
+    if (register.may_edit && (shape === "LineString" || shape === "Polygon")) {
+      var reshape = el("button", t.reshape, {type: "button",
+                                             "class": "button button--secondary"});
+      reshape.addEventListener("click", function () {
+        var rings = shape === "Polygon" ? feature.geometry.coordinates
+          : [feature.geometry.coordinates];
+        var outer = rings[0].map(function (c) { return L.latLng(c[1], c[0]); });
+        if (shape === "Polygon") { outer.pop(); }  // the ring's closing point is its first
+        sketchStart({kind: shape === "Polygon" ? "polygon" : "line", latlngs: outer,
+                     holes: rings.slice(1), title: t.reshape + ": " + register.name,
+                     hint: t.dragVertices, done: function (geometry) {
+                       save(register, feature, geometry, t.reshaped);
+                     }});
+      });
+      actions.appendChild(reshape);
     }
     card.appendChild(actions);
     card.focus();
   }
 
-  function addForm(register, latlng) {
+  function save(register, feature, geometry, done) {
+    api("PATCH", config.api + register.slug + "/objects/" + feature.id, {
+      geometry: geometry, version: feature.properties.version
+    }).then(function (changed) {
+      say(done);
+      reload(register.slug);
+      showCard(register, changed);
+    }).catch(problem);
+  }
+
+  function problem(error) {
+    var errors = (error && error.errors) || {};
+    say(Object.keys(errors).map(function (k) { return [].concat(errors[k]).join(" "); })
+        .join(" ") || (error && error.detail) || t.failed);
+  }
+
+  function addForm(register, geometry) {
     clearCard(t.newObject + ": " + register.name);
     var form = el("form");
     register.attributes.forEach(function (a) {
@@ -138,27 +211,33 @@
         if (input.name) { properties[input.name] = input.value; }
       });
       api("POST", config.api + register.slug + "/objects", {
-        geometry: {type: "Point", coordinates: [latlng.lng, latlng.lat]},
-        properties: properties
+        geometry: geometry, properties: properties
       }).then(function (created) {
         say(t.added);
         reload(register.slug);
         showCard(register, created);
-      }).catch(function (error) {
-        var errors = error.errors || {};
-        say(Object.keys(errors).map(function (k) { return errors[k].join(" "); }).join(" ")
-            || error.detail || t.failed);
-      });
+      }).catch(problem);
     });
     card.appendChild(form);
     var first = form.querySelector("input, select");
     if (first) { first.focus(); }
   }
 
+  function countDrawn() {
+    var total = 0;
+    Object.keys(drawn).forEach(function (slug) {
+      if (map.hasLayer(layers[slug])) { total += drawn[slug]; }
+    });
+    mapElement.setAttribute("data-drawn", String(total));
+  }
+
   function draw(slug, data) {
     var register = registers[slug];
     var group = layers[slug];
     group.clearLayers();
+    lastData[slug] = data;
+    drawn[slug] = data.type === "clusters" ? data.clusters.length : data.features.length;
+    countDrawn();
     if (data.type === "clusters") {
       data.clusters.forEach(function (c) {
         var size = Math.min(56, 22 + Math.round(Math.log(c.count) * 4));
@@ -173,13 +252,19 @@
     L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
         return L.circleMarker(latlng, {renderer: renderer, radius: 6, weight: 1,
-          color: "#222", fillColor: register.colour,
+          color: "#222", fillColor: colourFor(slug, feature.properties),
           fillOpacity: feature.properties.status === "planned" ? 0.35 : 0.9});
       },
-      style: function () { return {renderer: shapeRenderer, color: register.colour, weight: 4}; },
+      style: function (feature) {
+        var colour = colourFor(slug, feature.properties);
+        return {renderer: shapeRenderer, color: colour, weight: 4, fillColor: colour,
+                fillOpacity: 0.3, dashArray: feature.properties.status === "planned"
+                  ? "8 6" : null};
+      },
       onEachFeature: function (feature, layer) {
         layer.on("click", function (event) {
           L.DomEvent.stopPropagation(event);
+          if (sketch) { sketchAdd(event.latlng); return; }
           if (pendingClick) { takeClick(event.latlng); return; }
           showCard(register, feature);
         });
@@ -200,15 +285,23 @@
     var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
       return v.toFixed(6);
     }).join(",");
-    var token = {};
+    // A newer viewport makes the older request moot: cancel it rather than let requests
+    // pile up on the server while someone pans quickly.
+    if (requests[slug]) { requests[slug].abort(); }
+    var token = new AbortController();
     requests[slug] = token;
     busy(1);
-    fetch(config.layerUrl.replace("SLUG", slug) + "?bbox=" + bbox, {credentials: "same-origin"})
+    fetch(config.layerUrl.replace("SLUG", slug) + "?bbox=" + bbox,
+          {credentials: "same-origin", signal: token.signal})
       .then(function (r) { return r.json(); })
       .then(function (data) {
         if (requests[slug] === token) { draw(slug, data); }
       })
-      .finally(function () { busy(-1); });
+      .catch(function () { /* cancelled, or the next move will ask again */ })
+      .finally(function () {
+        if (requests[slug] === token) { requests[slug] = null; }
+        busy(-1);
+      });
   }
 
   function reloadAll() { Object.keys(layers).forEach(reload); }
@@ -220,22 +313,185 @@
     box.addEventListener("change", function () {
       if (box.checked) { layers[slug].addTo(map); reload(slug); }
       else { map.removeLayer(layers[slug]); }
+      countDrawn();
+    });
+  });
+
+  document.querySelectorAll("[data-style]").forEach(function (select) {
+    var slug = select.getAttribute("data-style");
+    select.addEventListener("change", function () {
+      styleKey[slug] = select.value;
+      showLegend(slug);
+      if (lastData[slug]) { draw(slug, lastData[slug]); }
     });
   });
 
   map.on("moveend", reloadAll);
+
+  // --- placing, drawing and reshaping (officials) -----------------------------------------
+  // Each mode shows its own buttons beside the map; the map's centre (marked by a cross,
+  // moved with the arrow keys) stands in for a click, so the keyboard can do it all too.
+  // The tools come first in the side panel, beside the top of the map, not below the
+  // layers' legends.
+  var side = statusBox.parentNode;
+  var toolsBox = el("div", null, {"class": "regmap__draw", id: "map-draw", role: "group",
+                                  "aria-labelledby": "map-draw-title", hidden: "hidden"});
+  side.insertBefore(toolsBox, side.firstChild);
+
+  function showTools(title, hint, buttons) {
+    while (toolsBox.firstChild) { toolsBox.removeChild(toolsBox.firstChild); }
+    var heading = el("p", null, {id: "map-draw-title"});
+    heading.appendChild(el("strong", title));
+    toolsBox.appendChild(heading);
+    toolsBox.appendChild(el("p", hint));
+    var row = el("div", null, {"class": "actions"});
+    buttons.forEach(function (b) {
+      var button = el("button", b[0], {type: "button", "class": "button button--secondary"});
+      button.addEventListener("click", b[1]);
+      row.appendChild(button);
+    });
+    toolsBox.appendChild(row);
+    toolsBox.hidden = false;
+    // Started from an object's card further down: bring the map (and the tools) into view.
+    toolsBox.scrollIntoView({block: "nearest"});
+    mapElement.scrollIntoView({block: "nearest"});
+    say(hint);
+  }
+
+  function hideTools() {
+    toolsBox.hidden = true;
+    mapElement.removeAttribute("data-mode");
+  }
+
+  function roundPair(latlng) {
+    return [Math.round(latlng.lng * 1e7) / 1e7, Math.round(latlng.lat * 1e7) / 1e7];
+  }
+
+  function pickPoint(title, hint, action) {
+    sketchCancel();
+    pendingClick = action;
+    mapElement.setAttribute("data-mode", "point");
+    showTools(title, hint, [
+      [t.useCentre, function () { takeClick(map.getCenter()); }],
+      [t.cancel, function () { pendingClick = null; hideTools(); say(t.cancelled); }]
+    ]);
+  }
+
   function takeClick(latlng) {
     var action = pendingClick;
     pendingClick = null;
+    hideTools();
     action(latlng);
   }
+
+  function vertexIcon() {
+    return L.divIcon({className: "regmap__vertex", iconSize: [18, 18]});
+  }
+
+  function sketchRedraw() {
+    sketch.shape.setLatLngs(sketch.latlngs);
+    mapElement.setAttribute("data-vertices", String(sketch.latlngs.length));
+  }
+
+  function sketchAdd(latlng) {
+    var handle = L.marker(latlng, {icon: vertexIcon(), draggable: true, keyboard: false,
+                                   zIndexOffset: 1000});
+    handle.on("drag", function () {
+      var index = sketch.handles.indexOf(handle);
+      sketch.latlngs[index] = handle.getLatLng();
+      sketchRedraw();
+    });
+    // A click on a vertex adds nothing; on the first one of an area it closes the area.
+    handle.on("click", function (event) {
+      L.DomEvent.stopPropagation(event);
+      if (sketch.kind === "polygon" && sketch.handles.indexOf(handle) === 0) { sketchFinish(); }
+    });
+    handle.on("dblclick", function (event) {
+      L.DomEvent.stopPropagation(event);
+      sketchFinish();
+    });
+    handle.addTo(sketch.layer);
+    sketch.handles.push(handle);
+    sketch.latlngs.push(latlng);
+    sketchRedraw();
+  }
+
+  function sketchUndo() {
+    if (!sketch) { return; }
+    if (!sketch.latlngs.length) { sketchCancel(); say(t.cancelled); return; }
+    sketch.latlngs.pop();
+    sketch.layer.removeLayer(sketch.handles.pop());
+    sketchRedraw();
+    say(t.removedPoint);
+  }
+
+  function sketchCancel() {
+    if (!sketch) { return; }
+    map.removeLayer(sketch.layer);
+    sketch = null;
+    map.doubleClickZoom.enable();
+    mapElement.removeAttribute("data-vertices");
+    hideTools();
+  }
+
+  function sketchFinish() {
+    if (!sketch) { return; }
+    // A double click also clicks twice: points a few pixels apart are one point.
+    var points = [];
+    sketch.latlngs.forEach(function (latlng) {
+      var last = points[points.length - 1];
+      if (!last || map.latLngToContainerPoint(last).distanceTo(
+          map.latLngToContainerPoint(latlng)) > 3) {
+        points.push(latlng);
+      }
+    });
+    var polygon = sketch.kind === "polygon";
+    if (points.length < (polygon ? 3 : 2)) {
+      say(polygon ? t.needThree : t.needTwo);
+      return;
+    }
+    var coordinates = points.map(roundPair);
+    var geometry = polygon
+      ? {type: "Polygon", coordinates: [coordinates.concat([coordinates[0]])]
+          .concat(sketch.holes)}
+      : {type: "LineString", coordinates: coordinates};
+    var done = sketch.done;
+    sketchCancel();
+    done(geometry);
+  }
+
+  function sketchStart(options) {
+    sketchCancel();
+    pendingClick = null;
+    var style = {color: "#b3261e", weight: 3, dashArray: "6 4", fillOpacity: 0.15,
+                 interactive: false};
+    sketch = {kind: options.kind, latlngs: [], handles: [], holes: options.holes || [],
+              done: options.done, layer: L.layerGroup().addTo(map)};
+    sketch.shape = (options.kind === "polygon" ? L.polygon([], style) : L.polyline([], style))
+      .addTo(sketch.layer);
+    (options.latlngs || []).forEach(sketchAdd);
+    map.doubleClickZoom.disable();
+    mapElement.setAttribute("data-mode", "draw");
+    showTools(options.title, options.hint, [
+      [t.addCentre, function () { sketchAdd(map.getCenter()); say(t.addedPoint); }],
+      [t.undo, sketchUndo],
+      [t.finish, sketchFinish],
+      [t.cancel, function () { sketchCancel(); say(t.cancelled); }]
+    ]);
+  }
+
   map.on("click", function (event) {
+    if (sketch) { sketchAdd(event.latlng); return; }
     if (pendingClick) { takeClick(event.latlng); }
   });
-
-  var editable = config.registers.filter(function (r) {
-    return r.may_edit && r.geometry_kind === "point";
+  map.on("dblclick", function () { if (sketch) { sketchFinish(); } });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    if (sketch) { event.preventDefault(); sketchUndo(); }
+    else if (pendingClick) { pendingClick = null; hideTools(); say(t.cancelled); }
   });
+
+  var editable = config.registers.filter(function (r) { return r.may_edit; });
   if (editable.length) {
     var tools = el("div", null, {"class": "field regmap__add"});
     var select = el("select", null, {id: "add-register"});
@@ -243,12 +499,26 @@
     tools.appendChild(el("label", t.addIn, {"for": "add-register"}));
     tools.appendChild(select);
     var add = el("button", t.place, {type: "button", "class": "button button--secondary"});
+    var label = function () {
+      add.textContent = registers[select.value].geometry_kind === "point" ? t.place : t.draw;
+    };
+    select.addEventListener("change", label);
+    label();
     add.addEventListener("click", function () {
-      say(t.clickToPlace);
-      pendingClick = function (latlng) { addForm(registers[select.value], latlng); };
+      var register = registers[select.value];
+      var title = t.newObject + ": " + register.name;
+      if (register.geometry_kind === "point") {
+        pickPoint(title, t.clickToPlace, function (latlng) {
+          addForm(register, {type: "Point", coordinates: roundPair(latlng)});
+        });
+        return;
+      }
+      sketchStart({kind: register.geometry_kind, title: title,
+                   hint: register.geometry_kind === "polygon" ? t.drawArea : t.drawLine,
+                   done: function (geometry) { addForm(register, geometry); }});
     });
     tools.appendChild(add);
-    statusBox.parentNode.insertBefore(tools, statusBox);
+    side.insertBefore(tools, toolsBox);
   }
 
   var searchForm = document.getElementById("map-search");
