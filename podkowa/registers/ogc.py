@@ -337,7 +337,6 @@ def _items_get(request, register: Register):
     queryset = objects_filtered(gmina=request.gmina, register=register,
                                 user=request.ogc_user, bbox=_bbox(request),
                                 attributes=_filters(request, register))
-    matched = queryset.count()
     page = queryset[offset:offset + limit]
     if crs == CRS84:
         # The map's viewport requests: features serialised with one query, no model
@@ -348,6 +347,9 @@ def _items_get(request, register: Register):
         returned_features = features(list(page), register=register, user=request.ogc_user,
                                      crs=crs, request=request)
         features_text, returned = None, len(returned_features)
+    # A page that is not full is the last one: it tells the count without asking for it.
+    matched = (offset + returned if returned < limit and (returned or not offset)
+               else queryset.count())
     query = {k: v for k, v in request.GET.items() if k not in ("offset", "limit")}
     links = [{"rel": "self", "type": GEOJSON, "title": _("this page"),
               "href": _url(request, "items", register.slug, **query, limit=limit,
