@@ -50,6 +50,7 @@ from podkowa.registers.models import (
     Register,
     RegisterObject,
 )
+from podkowa.registers.selectors.imports import write_progress_path
 from podkowa.registers.services.attributes import (
     dictionary_entries,
     fold,
@@ -216,10 +217,6 @@ def _staged_path(job: ImportJob) -> str:
 
 def _checked_path(job: ImportJob) -> str:
     return job.file.path + ".checked.json"
-
-
-def _progress_path(job: ImportJob) -> str:
-    return job.file.path + ".progress.json"
 
 
 def _stage(header: list[str], rows: Iterable) -> dict:
@@ -710,6 +707,7 @@ def import_check(*, gmina: Gmina, job_id: int) -> ImportJob:
     numbers = staged["numbers"]
     total = len(numbers)
     every = _progress_every(total)
+    ImportJob.objects.filter(gmina=gmina, pk=job.pk).update(done=0, total=total)
     tolerant = _Tolerant(register)
     by_key = {a.key: a for a in register_attributes(register)}
     mapped = {key: column for column, key in mapping["columns"].items()}
@@ -795,23 +793,16 @@ def import_confirm(*, gmina: Gmina, job_id: int, import_duplicates: list[int], a
 
 
 def _progress_store(job: ImportJob, done: int, total: int) -> None:
-    """How far the write got, kept outside the database: the write is one transaction, so
-    nothing it does there is seen before the end, and a second connection cannot write
-    either (SQLite has one writer; the cache is the database's too). A small file beside
-    the import's own, replaced whole so that a reader never sees half of it."""
-    path = _progress_path(job)
+    """How far the write got, kept outside the database. The write is one transaction, so
+    nothing it changes there is seen by the page before the end; a second connection
+    cannot help on SQLite (one writer at a time, and the write holds the lock from its
+    BEGIN IMMEDIATE), and the cache is the database's own table. So a small file beside
+    the import's file, replaced whole so that a reader never sees half of it; the worker
+    already shares that folder with the web process, it reads the upload from there."""
+    path = write_progress_path(job)
     with open(path + ".tmp", "w", encoding="utf-8") as out:
         json.dump({"done": done, "total": total}, out)
     os.replace(path + ".tmp", path)
-
-
-def write_progress(job: ImportJob) -> tuple[int, int] | None:
-    """(rows written, rows to write) of a write under way, None before it starts."""
-    try:
-        data = _read_json(_progress_path(job))
-        return int(data["done"]), int(data["total"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def _geometry_text(geometry) -> str:
@@ -882,7 +873,8 @@ def _insert_spatialite(cursor, prepared: list, *, gmina, register, actor_id, now
                        [highest])
         ids = [row[0] for row in cursor.fetchall()]
         if len(ids) != len(chunk):
-            raise DatabaseError("another writer added objects during the import")
+            raise ValidationError(_("Objects were added to the register while the import "
+                                    "was being written; confirm it again."))
         cursor.executemany(
             "INSERT INTO registers_objectversion (gmina_id, object_id, number, "
             "change, geometry, attributes, status, changes, actor_id, at, note) VALUES "
@@ -942,7 +934,7 @@ def import_write(*, gmina: Gmina, job_id: int, actor) -> ImportJob:
         job.save(update_fields=["state", "report"])
         return job
     finally:
-        Path(_progress_path(job)).unlink(missing_ok=True)
+        Path(write_progress_path(job)).unlink(missing_ok=True)
     job.created = created
     job.state = ImportJob.State.DONE
     job.finished_at = timezone.now()
