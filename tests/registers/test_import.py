@@ -231,7 +231,8 @@ def test_xlsx_dates_numbers_and_empty_cells(gmina, benches, editor, run_tasks, m
     sheet = book.active
     sheet.append(["Number", "Seats", "Installed", "Backrest", "lon", "lat"])
     sheet.append([101, 3, datetime.date(2024, 5, 1), True, 20.7301, 52.1201])
-    sheet.append(["B2", None, datetime.datetime(2023, 9, 30, 12, 0), "nie", 20.7302, 52.1202])
+    naive = datetime.datetime(2023, 9, 30, 12, 0)  # noqa: DTZ001 - a sheet's time has no zone
+    sheet.append(["B2", None, naive, "nie", 20.7302, 52.1202])
     sheet.append([None, None, None, None, None, None])  # an empty row is no row
     sheet.append(["B4", 2.5, None, None, 20.7303, 52.1203])
     out = __import__("io").BytesIO()
@@ -262,3 +263,18 @@ def test_a_file_that_is_not_a_workbook_is_refused_by_name(gmina, trees, editor, 
                       actor=editor)
     assert "cannot be read as an XLSX workbook" in refused.value.message_dict["file"][0]
     assert not ImportJob.objects.exists()
+
+
+def test_values_with_backslashes_and_quotes_land_as_written(gmina, benches, editor,
+                                                                 run_tasks, media):
+    content = ('Number,lon,lat\n"C:\\\\drzewa\\\\ławka ""A""",20.7301,52.1201\n'
+               ).encode()
+    job = import_upload(gmina=gmina, register_id=benches.pk, upload=upload(content, "b.csv"),
+                        actor=editor)
+    with run_tasks(execute=True):
+        job = import_map(gmina=gmina, job_id=job.pk, mapping=job.mapping)
+    with run_tasks(execute=True):
+        import_confirm(gmina=gmina, job_id=job.pk, import_duplicates=[], actor=editor)
+    obj = RegisterObject.objects.get()
+    assert obj.attributes == {"number": 'C:\\\\drzewa\\\\ławka "A"'}
+    assert obj.versions.get().attributes == obj.attributes

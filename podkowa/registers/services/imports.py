@@ -758,6 +758,7 @@ def import_check(*, gmina: Gmina, job_id: int) -> ImportJob:
     neighbours = _duplicate_checker(job, scale)
     dup_keys = mapping["keys"]
     errors, duplicates, corrections, checked = [], [], [], []
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     valid = 0
     for i, number in enumerate(numbers):
         if i and i % every == 0:
@@ -780,10 +781,13 @@ def import_check(*, gmina: Gmina, job_id: int) -> ImportJob:
             continue
         if isinstance(geometry, tuple):
             lon, lat = geometry
-            checked.append([number, [lon, lat], cleaned])
+            text = f"POINT({lon!r} {lat!r})"
         else:
             lon, lat = _anchor(geometry)
-            checked.append([number, geometry.wkt, cleaned])
+            text = geometry.wkt
+        # One line a row (number, WKT, values as JSON): neither holds a tab or a newline
+        # (JSON escapes them), and the write passes the JSON on without reading it.
+        checked.append(f"{number}\t{text}\t{dumps(cleaned)}")
         x, y = _planar(lon, lat, scale)
         keys = tuple(cleaned.get(k) for k in dup_keys)
         twin = neighbours.near(x, y, keys)
@@ -793,7 +797,8 @@ def import_check(*, gmina: Gmina, job_id: int) -> ImportJob:
             valid += 1
         neighbours.add(x, y, keys, f"row:{number}")
     # What the write needs, so that it need not read and check the file again.
-    _write_json(_checked_path(job), checked)
+    with open(_checked_path(job), "w", encoding="utf-8") as out:
+        out.write("\n".join(checked))
     job.done = job.total = total
     job.report = {"errors": errors, "duplicates": duplicates, "corrections": corrections,
                   "valid": valid}
@@ -839,12 +844,6 @@ def _progress_store(job: ImportJob, done: int, total: int) -> None:
     os.replace(path + ".tmp", path)
 
 
-def _geometry_text(geometry) -> str:
-    if isinstance(geometry, list):
-        return f"POINT({geometry[0]!r} {geometry[1]!r})"
-    return geometry
-
-
 def _copy_text(value) -> str:
     """A value in COPY's text format."""
     if value is None:
@@ -864,8 +863,9 @@ def _insert_postgres(cursor, prepared: list, *, gmina, register, actor_id, now, 
                    "attributes text, length_m double precision) ON COMMIT DROP")
     with raw.copy("COPY import_rows (n, geometry, attributes, length_m) FROM STDIN") as copy:
         for start in range(0, len(prepared), WRITE_CHUNK):
+            # WKT has no character COPY escapes, JSON only the backslash.
             copy.write("".join(
-                f"{n}\t{_copy_text(text)}\t{_copy_text(attrs)}\t{_copy_text(length)}\n"
+                f"{n}\t{text}\t{attrs.replace(chr(92), chr(92) * 2)}\t{_copy_text(length)}\n"
                 for n, (text, attrs, length) in enumerate(prepared[start:start + WRITE_CHUNK],
                                                           start=start)))
     params = {"gmina": gmina.pk, "register": register.pk, "now": now, "actor": actor_id,
@@ -922,13 +922,13 @@ def _insert_rows(rows: list, *, gmina: Gmina, register: Register, actor, note: s
                  progress) -> int:
     """Objects and their first versions, in bulk, inside the caller's transaction: COPY on
     PostgreSQL, executemany on SpatiaLite (an ORM instance per row costs more than all the
-    checking). `progress(done)` is told after each chunk."""
+    checking): `rows` of (WKT in WGS 84, the values as JSON). `progress(done)` is told
+    after each chunk."""
     is_line = register.geometry_kind == GeometryKind.LINE
     prepared = []
-    for geometry, attributes in rows:
-        text = _geometry_text(geometry)
+    for text, attributes in rows:
         length = length_metres(GEOSGeometry(text, srid=4326)) if is_line else None
-        prepared.append((text, json.dumps(attributes, ensure_ascii=False), length))
+        prepared.append((text, attributes, length))
     insert = _insert_postgres if connection.vendor == "postgresql" else _insert_spatialite
     with connection.cursor() as cursor:
         insert(cursor, prepared, gmina=gmina, register=register,
@@ -946,13 +946,18 @@ def import_write(*, gmina: Gmina, job_id: int, actor) -> ImportJob:
     skip = {d["row"] for d in job.report.get("duplicates", [])} - set(
         job.mapping.get("import_duplicates", []))
     try:
-        checked = _read_json(_checked_path(job))
+        with open(_checked_path(job), encoding="utf-8") as source:
+            checked = source.read()
     except OSError:  # checked before rows were staged: the check must run again
         job.state = ImportJob.State.FAILED
         job.report = {**job.report, "failure": _("Nothing was written: check the file again.")}
         job.save(update_fields=["state", "report"])
         return job
-    rows = [(geometry, cleaned) for number, geometry, cleaned in checked if number not in skip]
+    rows = []
+    for line in checked.split("\n") if checked else ():
+        number, text, attributes = line.split("\t", 2)
+        if int(number) not in skip:
+            rows.append((text, attributes))
     _progress_store(job, 0, len(rows))
     try:
         with transaction.atomic():
