@@ -974,6 +974,8 @@ def import_write(*, gmina: Gmina, job_id: int, actor) -> ImportJob:
         return job
     finally:
         Path(write_progress_path(job)).unlink(missing_ok=True)
+    for path in (_staged_path(job), _checked_path(job)):  # their work is done
+        Path(path).unlink(missing_ok=True)
     job.created = created
     job.state = ImportJob.State.DONE
     job.finished_at = timezone.now()
