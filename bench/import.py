@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_DB = "podkowa_bench_import"
+PG_DB = os.environ.get("BENCH_PG_DB", "podkowa_bench_import")
 
 
 def database_url(workdir: Path) -> tuple[str, str]:

@@ -35,7 +35,7 @@ OBJECTS = int(os.environ.get("BENCH_OBJECTS", "100000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "400"))
 THREADS = 4
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_DB = "podkowa_bench_map"
+PG_DB = os.environ.get("BENCH_PG_DB", "podkowa_bench_map")
 VENV = Path(os.environ.get("BENCH_PYGEOAPI_VENV", "/tmp/podkowa-bench-pygeoapi"))
 # The town's square: trees spread over 0.07° × 0.05° around Podkowa Leśna.
 WEST, SOUTH, WIDTH, HEIGHT = 20.69, 52.10, 0.07, 0.05
@@ -130,7 +130,7 @@ def pygeoapi_config(folder: Path, port: int) -> Path:
         "resources": {"drzewa": {
             "type": "collection", "title": "Drzewa", "description": "trees", "keywords": [],
             "links": [],
-            "extent": {"spatial": {"bbox": [WEST, SOUTH, WEST + WIDTH, SOUTH + HEIGHT],
+            "extents": {"spatial": {"bbox": [WEST, SOUTH, WEST + WIDTH, SOUTH + HEIGHT],
                                    "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
             "providers": [{
                 "type": "feature", "name": "PostgreSQL",

@@ -25,7 +25,7 @@ from podkowa.core.api_auth import bearer_auth
 from podkowa.registers.geo import CRS84, SUPPORTED_CRS, geometry_from_geojson, transformed
 from podkowa.registers.models import RESERVED_KEYS, AttributeKind, Register
 from podkowa.registers.rules import may_edit_register_objects
-from podkowa.registers.selectors.features import feature, features
+from podkowa.registers.selectors.features import feature, features, features_json
 from podkowa.registers.selectors.objects import (
     object_for,
     objects_filtered,
@@ -337,30 +337,44 @@ def _items_get(request, register: Register):
     queryset = objects_filtered(gmina=request.gmina, register=register,
                                 user=request.ogc_user, bbox=_bbox(request),
                                 attributes=_filters(request, register))
-    matched = queryset.count()
-    page = list(queryset[offset:offset + limit])
+    page = queryset[offset:offset + limit]
+    if crs == CRS84:
+        # The map's viewport requests: features serialised with one query, no model
+        # instance per object (see features_json).
+        features_text, returned = features_json(page, register=register,
+                                                user=request.ogc_user, request=request)
+    else:
+        returned_features = features(list(page), register=register, user=request.ogc_user,
+                                     crs=crs, request=request)
+        features_text, returned = None, len(returned_features)
+    # A page that is not full is the last one: it tells the count without asking for it.
+    matched = (offset + returned if returned < limit and (returned or not offset)
+               else queryset.count())
     query = {k: v for k, v in request.GET.items() if k not in ("offset", "limit")}
     links = [{"rel": "self", "type": GEOJSON, "title": _("this page"),
               "href": _url(request, "items", register.slug, **query, limit=limit,
                            offset=offset)},
              {"rel": "collection", "type": "application/json",
               "href": _url(request, "collection", register.slug)}]
-    if offset + len(page) < matched:
+    if offset + returned < matched:
         links.append({"rel": "next", "type": GEOJSON, "title": _("next page"),
                       "href": _url(request, "items", register.slug, **query, limit=limit,
-                                   offset=offset + len(page))})
+                                   offset=offset + returned)})
     if offset > 0:
         links.append({"rel": "prev", "type": GEOJSON, "title": _("previous page"),
                       "href": _url(request, "items", register.slug, **query, limit=limit,
                                    offset=max(0, offset - limit))})
-    return _json({
-        "type": "FeatureCollection",
-        "features": features(page, register=register, user=request.ogc_user, crs=crs,
-                             request=request),
-        "numberMatched": matched, "numberReturned": len(page),
-        "timeStamp": timezone.now().isoformat(timespec="seconds"),
-        "links": links,
-    }, content_type=GEOJSON, headers=_content_crs(crs))
+    rest = {"numberMatched": matched, "numberReturned": returned,
+            "timeStamp": timezone.now().isoformat(timespec="seconds"), "links": links}
+    if features_text is None:
+        return _json({"type": "FeatureCollection", "features": returned_features, **rest},
+                     content_type=GEOJSON, headers=_content_crs(crs))
+    body = ('{"type":"FeatureCollection","features":' + features_text + ","
+            + json.dumps(rest, ensure_ascii=False)[1:])
+    response = HttpResponse(body.encode(), content_type=GEOJSON)
+    for key, value in _content_crs(crs).items():
+        response[key] = value
+    return response
 
 
 def _editable(request, register: Register) -> None:

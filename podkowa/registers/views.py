@@ -20,7 +20,7 @@ from podkowa.registers.rules import may_edit_register_objects, may_handle_fault_
 from podkowa.registers.selectors.exports import FORMATS as EXPORT_FORMATS
 from podkowa.registers.selectors.exports import register_export
 from podkowa.registers.selectors.faults import fault_reports_list
-from podkowa.registers.selectors.imports import import_for, imports_recent
+from podkowa.registers.selectors.imports import import_for, import_progress, imports_recent
 from podkowa.registers.selectors.map import map_layer, map_search
 from podkowa.registers.selectors.objects import (
     object_for,
@@ -310,9 +310,18 @@ def import_detail(request: HttpRequest, job_id: int):
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
+    running = job.state in (ImportJob.State.CHECKING, ImportJob.State.WRITING)
+    done, total = import_progress(job)
+    if request.headers.get("HX-Request") and request.method == "GET":
+        if not running:  # the report or the result: the whole page again
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        return render(request, "registers/_import_progress.html",
+                      {"job": job, "done": done, "total": total})
     return render(request, "registers/import.html", {
-        "job": job, "form": form, "report": job.report or {},
-        "refresh": job.state in (ImportJob.State.CHECKING, ImportJob.State.WRITING),
+        "job": job, "form": form, "report": job.report or {}, "refresh": running,
+        "done": done, "total": total,
     })
 
 

@@ -222,3 +222,59 @@ def test_axis_order_is_told_by_ranges_or_set_by_hand():
     assert point_from(52.1225, 20.7286, crs="auto", axes="auto").x == 20.7286
     with pytest.raises(ValueError, match="not numbers"):
         point_from("x", 1, crs="auto", axes="auto")
+
+
+def test_xlsx_dates_numbers_and_empty_cells(gmina, benches, editor, run_tasks, media):
+    import datetime
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Number", "Seats", "Installed", "Backrest", "lon", "lat"])
+    sheet.append([101, 3, datetime.date(2024, 5, 1), True, 20.7301, 52.1201])
+    naive = datetime.datetime(2023, 9, 30, 12, 0)  # noqa: DTZ001 - a sheet's time has no zone
+    sheet.append(["B2", None, naive, "nie", 20.7302, 52.1202])
+    sheet.append([None, None, None, None, None, None])  # an empty row is no row
+    sheet.append(["B4", 2.5, None, None, 20.7303, 52.1203])
+    out = __import__("io").BytesIO()
+    book.save(out)
+    job = import_upload(gmina=gmina, register_id=benches.pk,
+                        upload=upload(out.getvalue(), "lawki.xlsx"), actor=editor)
+    assert job.preview[0]["values"]["Number"] == 101 and job.preview[0]["values"]["Seats"] == 3
+    assert [row["row"] for row in job.preview] == [2, 3, 5]
+    with run_tasks(execute=True):
+        job = import_map(gmina=gmina, job_id=job.pk, mapping=job.mapping)
+    job.refresh_from_db()
+    assert job.report["errors"] == [] and job.report["valid"] == 3
+    with run_tasks(execute=True):
+        import_confirm(gmina=gmina, job_id=job.pk, import_duplicates=[], actor=editor)
+    stored = {o.attributes["number"]: o.attributes for o in RegisterObject.objects.all()}
+    assert stored == {
+        "101": {"number": "101", "seats": 3, "installed": "2024-05-01", "backrest": True},
+        "B2": {"number": "B2", "installed": "2023-09-30", "backrest": False},
+        "B4": {"number": "B4", "seats": 2.5}}
+
+
+@pytest.mark.parametrize("content", [b"not a workbook", b"PK\x03\x04broken zip"])
+def test_a_file_that_is_not_a_workbook_is_refused_by_name(gmina, trees, editor, content):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        import_upload(gmina=gmina, register_id=trees.pk, upload=upload(content, "d.xlsx"),
+                      actor=editor)
+    assert "cannot be read as an XLSX workbook" in refused.value.message_dict["file"][0]
+    assert not ImportJob.objects.exists()
+
+
+def test_values_with_backslashes_and_quotes_land_as_written(gmina, benches, editor,
+                                                                 run_tasks, media):
+    content = ('Number,lon,lat\n"C:\\\\drzewa\\\\ławka ""A""",20.7301,52.1201\n'
+               ).encode()
+    job = import_upload(gmina=gmina, register_id=benches.pk, upload=upload(content, "b.csv"),
+                        actor=editor)
+    with run_tasks(execute=True):
+        job = import_map(gmina=gmina, job_id=job.pk, mapping=job.mapping)
+    with run_tasks(execute=True):
+        import_confirm(gmina=gmina, job_id=job.pk, import_duplicates=[], actor=editor)
+    obj = RegisterObject.objects.get()
+    assert obj.attributes == {"number": 'C:\\\\drzewa\\\\ławka "A"'}
+    assert obj.versions.get().attributes == obj.attributes

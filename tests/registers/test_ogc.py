@@ -149,3 +149,21 @@ def test_part_4_create_replace_update_delete(client, gmina, benches, editor, cle
     assert client.delete(feature_path, headers=headers).status_code == 204
     assert client.get(feature_path).status_code == 404
     assert [v.actor for v in obj.versions.all()] == [editor] * 4
+
+
+def test_items_in_crs84_are_the_features_the_general_path_writes(client, gmina, benches,
+                                                                 lines, twelve):
+    """The viewport path (the database writes the GeoJSON) says what `feature` says: the
+    place to 7 decimals, the values less the personal ones, status, version, length."""
+    from podkowa.registers.selectors.features import feature
+    from tests.registers.conftest import line
+
+    object_create(gmina=gmina, register_id=lines.pk, geometry=line(),
+                  attributes={"name": "Aleja"})
+    for register in (benches, lines):
+        body = client.get(f"/ogc/collections/{register.slug}/items", {"limit": 100}).json()
+        expected = [json.loads(json.dumps(feature(obj, register=register, user=None,
+                                                  audit=False)))
+                    for obj in RegisterObject.objects.filter(register=register).order_by("id")]
+        assert body["features"] == expected and body["numberMatched"] == len(expected)
+    assert body["features"][0]["properties"]["length_m"] > 600

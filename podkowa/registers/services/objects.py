@@ -220,32 +220,6 @@ def object_restore(*, gmina: Gmina, object_id: int, version: int, actor=None) ->
     return obj
 
 
-def objects_bulk_create(*, gmina: Gmina, register: Register, rows: list[tuple],
-                        actor=None, note: str = "", batch: int = 2000) -> int:
-    """Many checked objects at once (imports): `rows` of (geometry, cleaned attributes), each
-    with its first version. Must run inside the caller's transaction; returns the count."""
-    now = timezone.now()
-    made = 0
-    for start in range(0, len(rows), batch):
-        objects = []
-        for geometry, attributes in rows[start:start + batch]:
-            obj = RegisterObject(gmina=gmina, register=register, geometry=geometry,
-                                 attributes=attributes, status=ObjectStatus.ACTIVE, version=1,
-                                 created_at=now, updated_at=now)
-            _derive(obj, register)
-            objects.append(obj)
-        RegisterObject.objects.bulk_create(objects)
-        ObjectVersion.objects.bulk_create([
-            ObjectVersion(gmina=gmina, object=obj, number=1,
-                          change=ObjectVersion.Change.CREATED, geometry=obj.geometry,
-                          attributes=obj.attributes, status=obj.status, changes={},
-                          actor=actor if getattr(actor, "is_authenticated", False) else None,
-                          at=now, note=note[:300])
-            for obj in objects])
-        made += len(objects)
-    return made
-
-
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 
 
