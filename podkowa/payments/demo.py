@@ -22,6 +22,7 @@ from podkowa.payments.models import (
     PaymentSettings,
     SourceKind,
     TaxDecision,
+    WasteDeclaration,
     WaterMeter,
 )
 from podkowa.payments.services.accounts import individual_account_ensure
@@ -101,6 +102,11 @@ def load_payments_demo(gmina: Gmina) -> None:
         tax_decision_issue(gmina=gmina, payer=payer, source=sources[SourceKind.PROPERTY_TAX],
                            number=number, year=year, amount=84_200,
                            issued_on=date(year, 2, 10))
+    # His declaration: the finance department issues each period's waste fee from it
+    # (administration → charges → "Issue charges for a period"). A demo value.
+    WasteDeclaration.objects.get_or_create(gmina=gmina, number="DO.6845.0412", defaults={
+        "payer": payer, "address": payer.address, "monthly_amount": 4_400,
+        "valid_from": date(2020, 1, 1)})
     meter, _created = WaterMeter.objects.get_or_create(
         gmina=gmina, serial="WM-0412", defaults={"payer": payer, "address": payer.address})
     if not meter.readings.exists():

@@ -13,7 +13,7 @@ from tests.admin_support import make_official, sign_in_with_second_factor
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 MODELS = ["paymentsettings", "chargesource", "payer", "charge", "taxdecision", "payment",
           "bankstatement", "statementline", "lombardrate", "formalreminder",
-          "watermeter", "meterreading",
+          "watermeter", "meterreading", "wastedeclaration",
           "ledgerentry", "allocation", "paymentorder", "gatewaynotification"]
 
 
