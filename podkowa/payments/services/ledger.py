@@ -331,18 +331,32 @@ def payments_record_many(*, gmina: Gmina, method: str, incoming: list[Incoming]
     picked charges first, then oldest due first, the rest an overpayment), in a few queries
     per thousand payments instead of a dozen per payment. The payers' rows are locked first,
     as `payment_record` does, so a notification crediting one of them meanwhile waits."""
+    ids = payments_record_many_ids(gmina=gmina, method=method, incoming=incoming)
+    payments = {}
+    for chunk in _chunks(sorted({pk for pk, _created in ids.values()})):
+        payments.update(Payment.objects.in_bulk(chunk))
+    return [Recorded(payments[ids[item.reference][0]], ids[item.reference][1])
+            for item in incoming]
+
+
+def payments_record_many_ids(*, gmina: Gmina, method: str, incoming: list[Incoming]
+                             ) -> dict[str, tuple[int, bool]]:
+    """The work of `payments_record_many`, without a model instance per row: payments,
+    their ledger entries and allocations go in as multi-row INSERTs of plain values (the
+    statement import writes a row of each per transfer). Returns reference → (payment id,
+    created now). Call it inside a transaction."""
+    from podkowa.payments.services.bulk import insert_rows
+
     if method not in Payment.Method.values:
         raise ValidationError({"method": _("Unknown payment method.")})
     for item in incoming:
         _check_amount(item.amount)
         if not item.reference.strip():
             raise ValidationError({"reference": _("A payment needs its reference.")})
-    references = [item.reference for item in incoming]
-    existing: dict[str, Payment] = {}
-    for chunk in _chunks(references):
-        for payment in Payment.objects.filter(gmina=gmina, method=method,
-                                              reference__in=chunk):
-            existing[payment.reference] = payment
+    out: dict[str, tuple[int, bool]] = {}
+    for chunk in _chunks(sorted({item.reference for item in incoming})):
+        out.update((reference, (pk, False)) for reference, pk in Payment.objects.filter(
+            gmina=gmina, method=method, reference__in=chunk).values_list("reference", "pk"))
     payer_ids = sorted({item.payer_id for item in incoming})
     found = set()
     for chunk in _chunks(payer_ids):
@@ -351,42 +365,65 @@ def payments_record_many(*, gmina: Gmina, method: str, incoming: list[Incoming]
     if len(found) != len(payer_ids):
         raise ValidationError({"payer": _("No such payer in this town.")})
     now = timezone.now()
-    new = [item for item in incoming if item.reference not in existing]
-    new = list({item.reference: item for item in new}.values())
+    new = list({item.reference: item for item in incoming
+                if item.reference not in out}.values())
+    if not new:
+        return out
     by_year: dict[int, list[Incoming]] = {}
     for item in new:
         by_year.setdefault(timezone.localtime(item.received_at or now).year, []).append(item)
-    payments: list[Payment] = []
+    numbered: list[tuple[Incoming, str]] = []
     for year, items in sorted(by_year.items()):
         numbers = _reserve_receipt_numbers(gmina, year, len(items))
-        payments += [Payment(gmina=gmina, payer_id=item.payer_id, amount=item.amount,
-                             method=method, reference=item.reference, number=number,
-                             title=item.title[:200], received_at=item.received_at or now)
-                     for item, number in zip(items, numbers, strict=True)]
-    Payment.objects.bulk_create(payments, batch_size=1000)
-    LedgerEntry.objects.bulk_create([
-        LedgerEntry(gmina=gmina, payer_id=p.payer_id, kind=LedgerEntry.Kind.PAYMENT,
-                    amount=-p.amount, payment=p, at=p.received_at) for p in payments],
-        batch_size=1000)
-    charges_of: dict[int, list[Charge]] = {}
-    for chunk in _chunks(sorted({p.payer_id for p in payments})):
-        for charge in (Charge.objects.filter(gmina=gmina, payer_id__in=chunk,
-                                             cancelled_at__isnull=True)
-                       .annotate(allocated=Coalesce(Sum("allocations__amount"), Value(0)))
-                       .order_by("due_date", "id")):
-            charges_of.setdefault(charge.payer_id, []).append(charge)
-    allocations: list[Allocation] = []
-    picked_of = {item.reference: set(item.charge_ids) for item in new}
-    for payment in sorted(payments, key=lambda p: (p.received_at, p.number)):
-        open_charges = charges_of.get(payment.payer_id, [])
-        left = payment.amount
-        wanted = picked_of[payment.reference]
-        if wanted:
-            left = _allocate(gmina, payment, [c for c in open_charges if c.pk in wanted], left,
-                             sink=allocations.append)
+        numbered += list(zip(items, numbers, strict=True))
+    made = insert_rows(
+        Payment, ["gmina", "payer", "amount", "method", "reference", "number", "title",
+                  "received_at"],
+        [(gmina.pk, item.payer_id, item.amount, method, item.reference, number,
+          item.title[:200], item.received_at or now) for item, number in numbered],
+        returning=("reference", "id"))
+    payment_id = dict(made)
+    insert_rows(
+        LedgerEntry, ["gmina", "payer", "kind", "amount", "payment", "note", "at"],
+        [(gmina.pk, item.payer_id, LedgerEntry.Kind.PAYMENT, -item.amount,
+          payment_id[item.reference], "", item.received_at or now) for item, _n in numbered])
+    # Each payer's open charges, oldest due first, as [id, amount, allocated] (one query per
+    # thousand payers, not a model per charge).
+    charges_of: dict[int, list[list[int]]] = {}
+    for chunk in _chunks(sorted({item.payer_id for item in new})):
+        for pk, payer_id, amount, allocated in (
+                Charge.objects.filter(gmina=gmina, payer_id__in=chunk,
+                                      cancelled_at__isnull=True)
+                .annotate(allocated=Coalesce(Sum("allocations__amount"), Value(0)))
+                .order_by("due_date", "id").values_list("pk", "payer_id", "amount",
+                                                        "allocated")):
+            charges_of.setdefault(payer_id, []).append([pk, amount, allocated])
+    allocations: list[tuple] = []
+
+    def allocate(pk: int, at, charges: list[list[int]], left: int) -> int:
+        for charge in charges:
+            if left <= 0:
+                break
+            owed = charge[1] - charge[2]
+            if owed <= 0:
+                continue
+            part = min(owed, left)
+            allocations.append((gmina.pk, pk, charge[0], part, at))
+            charge[2] += part
+            left -= part
+        return left
+
+    # In the order of `payment_record` one by one: by time received, then receipt number.
+    for item, _number in sorted(numbered, key=lambda pair: (pair[0].received_at or now,
+                                                           pair[1])):
+        open_charges = charges_of.get(item.payer_id, [])
+        pk, at = payment_id[item.reference], now
+        left = item.amount
+        if item.charge_ids:
+            wanted = set(item.charge_ids)
+            left = allocate(pk, at, [c for c in open_charges if c[0] in wanted], left)
         if left > 0:
-            _allocate(gmina, payment, open_charges, left, sink=allocations.append)
-    Allocation.objects.bulk_create(allocations, batch_size=1000)
-    made = {p.reference: p for p in payments}
-    return [Recorded(existing[item.reference], False) if item.reference in existing
-            else Recorded(made[item.reference], True) for item in incoming]
+            allocate(pk, at, open_charges, left)
+    insert_rows(Allocation, ["gmina", "payment", "charge", "amount", "at"], allocations)
+    out.update((reference, (pk, True)) for reference, pk in made)
+    return out
