@@ -40,12 +40,18 @@ def insert_rows(model: type[models.Model], fields: list[str], rows: list[tuple],
             adapters.append(None)
     adapted = [i for i, adapter in enumerate(adapters) if adapter is not None]
     if adapted:
+        # A statement's rows share a handful of dates and times: adapt each value once.
+        memo: dict = {}
         prepared = []
         for row in rows:
             row = list(row)
             for i in adapted:
-                if row[i] is not None:
-                    row[i] = adapters[i](row[i])
+                value = row[i]
+                if value is not None:
+                    key = (i, value)
+                    if key not in memo:
+                        memo[key] = adapters[i](value)
+                    row[i] = memo[key]
             prepared.append(row)
         rows = prepared
     table = ops.quote_name(meta.db_table)

@@ -95,6 +95,30 @@ def payer_create(*, gmina: Gmina, name: str, kind: str = Payer.Kind.PERSON, nip:
 
 
 @transaction.atomic
+def payer_taxpayer_pesel_set(*, gmina: Gmina, payer: Payer, pesel: str) -> Payer:
+    """Keep a taxpayer's PESEL (see Payer.pesel for why only theirs). It must be the same
+    person's as the keyed hash the payer may already carry."""
+    from podkowa.core.identifiers import clean_pesel, pesel_hmac
+
+    if payer.gmina_id != gmina.pk:
+        raise ValidationError({"payer": _("The payer belongs to another town.")})
+    if payer.kind != Payer.Kind.PERSON:
+        raise ValidationError({"pesel": _("Only a person has a PESEL; a firm is named by "
+                                          "its NIP.")})
+    try:
+        digits = clean_pesel(pesel)
+    except ValidationError as error:
+        raise ValidationError({"pesel": error.messages}) from None
+    digest = pesel_hmac(digits)
+    if payer.pesel_hmac and payer.pesel_hmac != digest:
+        raise ValidationError({"pesel": _("This PESEL is not the one the payer record was "
+                                          "created with.")})
+    payer.pesel, payer.pesel_hmac = digits, digest
+    payer.save(update_fields=["pesel", "pesel_hmac"])
+    return payer
+
+
+@transaction.atomic
 def payer_link_verified(*, gmina: Gmina, user) -> Payer | None:
     """Link the account to the payer record with the same person's PESEL, once the account's
     identity is verified (the verification ledger holds the same keyed hash). Idempotent;
@@ -370,8 +394,12 @@ def payments_record_many_ids(*, gmina: Gmina, method: str, incoming: list[Incomi
     if not new:
         return out
     by_year: dict[int, list[Incoming]] = {}
+    year_of: dict[datetime, int] = {}  # a statement's transfers share a few booking days
     for item in new:
-        by_year.setdefault(timezone.localtime(item.received_at or now).year, []).append(item)
+        at = item.received_at or now
+        if at not in year_of:
+            year_of[at] = timezone.localtime(at).year
+        by_year.setdefault(year_of[at], []).append(item)
     numbered: list[tuple[Incoming, str]] = []
     for year, items in sorted(by_year.items()):
         numbers = _reserve_receipt_numbers(gmina, year, len(items))

@@ -130,8 +130,15 @@ def _known_references(gmina: Gmina, references: list[str]) -> set[str]:
     return known
 
 
-def _received_at(line: ParsedLine) -> datetime:
-    return timezone.make_aware(datetime.combine(line.booked_on, time(12, 0)))
+def _received_at(line: ParsedLine, memo: dict | None = None) -> datetime:
+    """Noon of the booking day, Warsaw time (a statement has few distinct days: `memo`
+    keeps each one made once)."""
+    if memo is not None and line.booked_on in memo:
+        return memo[line.booked_on]
+    at = timezone.make_aware(datetime.combine(line.booked_on, time(12, 0)))
+    if memo is not None:
+        memo[line.booked_on] = at
+    return at
 
 
 @transaction.atomic
@@ -159,6 +166,7 @@ def statement_import(*, gmina: Gmina, data: bytes, file_name: str = "",
     counts = {"matched": 0, "unmatched": 0, "ignored": 0, "already_known": 0}
     seen: set[str] = set()
     credits: list[tuple[list, Incoming]] = []
+    noon: dict = {}
     for line, reference in zip(parsed.lines, references, strict=True):
         if reference in known or reference in seen:
             counts["already_known"] += 1
@@ -186,7 +194,7 @@ def statement_import(*, gmina: Gmina, data: bytes, file_name: str = "",
             row[_TARGET] = target
         credits.append((row, Incoming(
             payer_id=payer_id, amount=line.amount, reference=f"bank:{reference}",
-            title=line.title, received_at=_received_at(line), charge_ids=tuple(picked))))
+            title=line.title, received_at=_received_at(line, noon), charge_ids=tuple(picked))))
         counts["matched"] += 1
     recorded = payments_record_many_ids(gmina=gmina, method=Payment.Method.BANK,
                                         incoming=[item for _row, item in credits])
