@@ -163,9 +163,11 @@ class PayerAdmin(AuditedPersonalDataAdmin, TenantAdminMixin, RulesModelAdmin):
     list_display = ["name", "kind", "nip", "address", "user"]
     list_filter = ["kind"]
     search_fields = ["name", "nip", "accounts__number"]
-    fields = ["kind", "name", "nip", "address", "email", "user"]  # never the PESEL hash
-    # Linking an account is the verification's business (payer_link_account), not a field.
-    readonly_fields = ["user"]
+    fields = ["kind", "name", "nip", "pesel", "address", "email", "user"]  # never the hash
+    # Linking an account is the verification's business (payer_link_account), not a field;
+    # a PESEL is entered with the tax decision that needs it (payer_taxpayer_pesel_set).
+    # Reading it here is audited like the rest of the page.
+    readonly_fields = ["user", "pesel"]
     actions = ["issue_reminders"]
 
     @admin.action(description=_("Issue a formal reminder (upomnienie) for overdue taxes"),
@@ -316,12 +318,30 @@ class ChargeAdmin(WrittenByServiceMixin, RulesModelAdmin):
         self.message_user(request, _("Cancelled: %(count)s.") % {"count": done})
 
 
+class TaxDecisionForm(forms.ModelForm):
+    pesel = forms.CharField(label=_("taxpayer's PESEL"), required=False, max_length=11,
+                            help_text=_("For a person: kept on the payer record, as the tax "
+                                        "and a formal reminder name the taxpayer by it."))
+
+    class Meta:
+        model = TaxDecision
+        fields = []  # the admin adds the model's fields (in the request's town scope)
+
+
 @admin.register(TaxDecision)
 class TaxDecisionAdmin(WrittenByServiceMixin, RulesModelAdmin):
     list_display = ["number", "payer", "source", "year", "amount_zl", "issued_on", "notice"]
     list_filter = ["year", "source"]
     search_fields = ["number", "payer__name"]
     fields = ["payer", "source", "number", "year", "amount", "issued_on"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = TaxDecisionForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return [*self.fields, "pesel"] if obj is None else self.fields
 
     @admin.display(description=_("annual tax"))
     def amount_zl(self, obj):
@@ -335,7 +355,8 @@ class TaxDecisionAdmin(WrittenByServiceMixin, RulesModelAdmin):
         return tax_decision_issue(gmina=request.gmina, payer=data["payer"],
                                   source=data["source"], number=data["number"],
                                   year=data["year"], amount=data["amount"],
-                                  issued_on=data["issued_on"], actor=request.user)
+                                  issued_on=data["issued_on"], actor=request.user,
+                                  pesel=data.get("pesel", ""))
 
 
 @admin.register(Payment)
