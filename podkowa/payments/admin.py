@@ -122,6 +122,9 @@ class PeriodChargesForm(forms.Form):
 
     def __init__(self, *args, gmina, **kwargs):
         super().__init__(*args, **kwargs)
+        from django.utils import timezone
+
+        self.fields["year"].initial = timezone.localdate().year
         self.fields["payer"].queryset = Payer.objects.filter(gmina=gmina)
         from podkowa.payments.services.accounts import payment_settings_for
 

@@ -62,17 +62,23 @@ def insert_rows(model: type[models.Model], fields: list[str], rows: list[tuple],
                                          for name in returning)
     out: list[tuple] = []
     if connection.vendor == "postgresql":
-        # One array per column, unnested by the server: a short statement whatever the
-        # number of rows (a VALUES list of 15,000 placeholders is re-parsed by the driver
-        # for every batch).
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
-        sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){tail}"  # noqa: S608
         with connection.cursor() as cursor:
+            if not returning:
+                # COPY: the driver's fastest way in, a row at a time in its C code.
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                return out
+            # One array per column, unnested by the server: a short statement whatever the
+            # number of rows (a VALUES list of 15,000 placeholders is re-parsed by the
+            # driver for every batch), and RETURNING, which COPY has not.
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+            sql = (f"INSERT INTO {table} ({names}) "  # noqa: S608
+                   f"SELECT * FROM unnest({arrays}){tail}")
             for start in range(0, len(rows), 10_000):
                 chunk = rows[start:start + 10_000]
                 cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
-                if returning:
-                    out.extend(tuple(r) for r in cursor.fetchall())
+                out.extend(tuple(r) for r in cursor.fetchall())
         return out
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     size = _batch_rows(len(columns))
