@@ -39,6 +39,12 @@ def export(*, gmina, user) -> dict:
                  "method": p.get_method_display(), "title": p.title}
                 for p in payments_for(gmina=gmina, payer=payer)
             ],
+            "waste_declarations": [
+                {"number": d.number, "address": d.address,
+                 "monthly_amount_grosze": d.monthly_amount, "valid_from": _when(d.valid_from),
+                 "valid_to": _when(d.valid_to)}
+                for d in payer.waste_declarations.order_by("valid_from")
+            ],
             "water_meters": [
                 {"meter": m.serial, "address": m.address,
                  "readings": [{"read_on": _when(r.read_on), "m3": r.litres / 1000}

@@ -41,8 +41,13 @@ def test_a_taxpayers_pesel_is_exported_and_kept_only_while_a_decision_needs_it(
     tax_decision_issue(gmina=town, payer=payer, source=sources["property_tax"],
                        number="FN.3120.9.2015", year=2015, amount=8_000,
                        issued_on=date(2015, 2, 1), pesel="44051401359")
+    from podkowa.payments.models import WasteDeclaration
+
+    WasteDeclaration.objects.create(gmina=town, payer=payer, number="DO/7", address="Lilpopa 1",
+                                    monthly_amount=4_400, valid_from=date(2020, 1, 1))
     (exported,) = handler().export(gmina=town, user=resident)["payers"]
     assert exported["pesel"] == "44051401359"
+    assert exported["waste_declarations"][0]["number"] == "DO/7"
     handler().shred(gmina=town, user=resident)
     # The only decision is long past the five years of retention: the PESEL goes.
     assert Payer.objects.get(gmina=town, pk=payer.pk).pesel == ""
