@@ -7,7 +7,8 @@ reversal, and the allocations it had are undone by negative allocations.
 
 Allocation: the charges the payer picked first (an online payment names them), then the
 rest of the payer's open charges, oldest due date first. What is left over is an
-overpayment: it stays on the payer's account and pays their next charge.
+overpayment: it stays on the payer's account and pays their next charge. A charge paid off
+is reported to its app in the same transaction (podkowa/payments/paid.py).
 """
 
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from podkowa.payments.models import (
     ReceiptCounter,
     TaxDecision,
 )
+from podkowa.payments.paid import charges_paid
 
 MAX_AMOUNT = 10_000_000_000  # 100 million zł in grosze: far above any local charge
 
@@ -248,9 +250,11 @@ def _open_charges(gmina: Gmina, payer: Payer):
             .order_by("due_date", "id"))
 
 
-def _allocate(gmina: Gmina, payment: Payment, charges, left: int, sink=None) -> int:
+def _allocate(gmina: Gmina, payment: Payment, charges, left: int, sink=None,
+              paid: list | None = None) -> int:
     """Apply up to `left` of the payment to `charges` in their order; returns what is left.
-    The allocations are saved one by one, or handed to `sink` to be saved in bulk."""
+    The allocations are saved one by one, or handed to `sink` to be saved in bulk. Charges
+    this payment pays off are added to `paid` as (charge, payment), for `charges_paid`."""
     for charge in charges:
         if left <= 0:
             break
@@ -265,6 +269,8 @@ def _allocate(gmina: Gmina, payment: Payment, charges, left: int, sink=None) -> 
             sink(allocation)
         charge.allocated += part
         left -= part
+        if paid is not None and charge.allocated >= charge.amount:
+            paid.append((charge, payment))
     return left
 
 
@@ -275,10 +281,12 @@ def _apply_credit(gmina: Gmina, payer: Payer) -> None:
     charges = list(_open_charges(gmina, payer))
     if not charges:
         return
+    paid: list = []
     for payment in payments:
         left = payment_unallocated(payment)
         if left > 0:
-            _allocate(gmina, payment, charges, left)
+            _allocate(gmina, payment, charges, left, paid=paid)
+    charges_paid(gmina=gmina, paid=paid)
 
 
 @dataclass(frozen=True)
@@ -323,11 +331,14 @@ def payment_record(*, gmina: Gmina, payer_id: int, amount: int, method: str, ref
                                amount=-amount, payment=payment, at=received_at)
     open_charges = list(_open_charges(gmina, payer))
     left = amount
+    paid: list = []
     if charge_ids:
         wanted = set(charge_ids)
-        left = _allocate(gmina, payment, [c for c in open_charges if c.pk in wanted], left)
+        left = _allocate(gmina, payment, [c for c in open_charges if c.pk in wanted], left,
+                         paid=paid)
     if left > 0:
-        _allocate(gmina, payment, open_charges, left)
+        _allocate(gmina, payment, open_charges, left, paid=paid)
+    charges_paid(gmina=gmina, paid=paid)
     return Recorded(payment, True)
 
 
@@ -419,14 +430,15 @@ def payments_record_many_ids(*, gmina: Gmina, method: str, incoming: list[Incomi
     # thousand payers, not a model per charge).
     charges_of: dict[int, list[list[int]]] = {}
     for chunk in _chunks(sorted({item.payer_id for item in new})):
-        for pk, payer_id, amount, allocated in (
+        for pk, payer_id, amount, allocated, source_id in (
                 Charge.objects.filter(gmina=gmina, payer_id__in=chunk,
                                       cancelled_at__isnull=True)
                 .annotate(allocated=Coalesce(Sum("allocations__amount"), Value(0)))
                 .order_by("due_date", "id").values_list("pk", "payer_id", "amount",
-                                                        "allocated")):
-            charges_of.setdefault(payer_id, []).append([pk, amount, allocated])
+                                                        "allocated", "source_id")):
+            charges_of.setdefault(payer_id, []).append([pk, amount, allocated, source_id])
     allocations: list[tuple] = []
+    paid_off: list[tuple[int, int, int]] = []  # (charge id, source id, payment id)
 
     def allocate(pk: int, at, charges: list[list[int]], left: int) -> int:
         for charge in charges:
@@ -439,6 +451,8 @@ def payments_record_many_ids(*, gmina: Gmina, method: str, incoming: list[Incomi
             allocations.append((gmina.pk, pk, charge[0], part, at))
             charge[2] += part
             left -= part
+            if charge[2] >= charge[1]:
+                paid_off.append((charge[0], charge[3], pk))
         return left
 
     # In the order of `payment_record` one by one: by time received, then receipt number.
@@ -453,5 +467,26 @@ def payments_record_many_ids(*, gmina: Gmina, method: str, incoming: list[Incomi
         if left > 0:
             allocate(pk, at, open_charges, left)
     insert_rows(Allocation, ["gmina", "payment", "charge", "amount", "at"], allocations)
+    _report_paid_off(gmina, paid_off)
     out.update((reference, (pk, True)) for reference, pk in made)
     return out
+
+
+def _report_paid_off(gmina: Gmina, paid_off: list[tuple[int, int, int]]) -> None:
+    """`charges_paid` for the bulk path: model instances are made only for the charges of
+    a kind some app listens to (a statement pays off thousands of water and waste charges
+    nobody watches)."""
+    from podkowa.payments import paid as paid_hook
+
+    watched = set(paid_hook._HANDLERS)
+    if not paid_off or not watched:
+        return
+    sources = {pk for pk, kind in ChargeSource.objects.filter(
+        gmina=gmina, pk__in={source for _c, source, _p in paid_off}).values_list("pk", "kind")
+        if kind in watched}
+    wanted = [(charge, payment) for charge, source, payment in paid_off if source in sources]
+    if not wanted:
+        return
+    charges = Charge.objects.in_bulk([c for c, _p in wanted])
+    payments = Payment.objects.in_bulk([p for _c, p in wanted])
+    charges_paid(gmina=gmina, paid=[(charges[c], payments[p]) for c, p in wanted])
