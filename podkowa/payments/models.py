@@ -112,6 +112,7 @@ class SourceKind(models.TextChoices):
     FOREST_TAX = "forest_tax", _("forest tax")
     RENT = "rent", _("rent of municipal premises")
     TICKET = "ticket", _("event ticket")
+    CEMETERY = "cemetery", _("cemetery fees")
     OTHER = "other", _("other")
 
 

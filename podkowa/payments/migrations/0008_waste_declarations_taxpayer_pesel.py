@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0002_audit_log_append_only_trigger'),
-        ('payments', '0006_payer_pesel_hmac'),
+        ('payments', '0007_cemetery_source_kind'),
     ]
 
     operations = [
