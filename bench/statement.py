@@ -8,7 +8,12 @@ every payment, allocate it, one transaction), against the floor of only parsing 
 file. `ratio_vs_parse` is our time over the parse time; `unmatched` must be 0.
 
 Last line: {"scenario": "statement", "lines": 100000, "lines_per_s": …, "ratio_vs_parse": …,
-"unmatched": 0}. BENCH_PAYERS and BENCH_LINES scale it down for a quick look.
+"unmatched": 0}. BENCH_PAYERS and BENCH_LINES scale it down for a quick look; BENCH_PROFILE=path
+writes a cProfile of the import alone there.
+
+Django runs with DEBUG off, as in production: with DEBUG on every query is logged, and on
+SQLite logging a bulk insert re-quotes each of its thousands of parameters through the
+database — a cost of the development server, not of the import.
 """
 
 import json
@@ -37,6 +42,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False
     from django.core.management import call_command
     from django.db import transaction
     from django_scopes import scope
@@ -88,9 +96,18 @@ def main() -> None:
         parse_s = time.perf_counter() - started
         assert len(parsed.lines) == LINES
 
+        profile_to = os.environ.get("BENCH_PROFILE")
+        if profile_to:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         started = time.perf_counter()
         result = statement_import(gmina=gmina, data=data, file_name="bench.sta")
         import_s = time.perf_counter() - started
+        if profile_to:
+            profiler.disable()
+            profiler.dump_stats(profile_to)
     print(json.dumps({
         "scenario": "statement", "lines": LINES, "payers": PAYERS,
         "lines_per_s": round(LINES / import_s, 1),

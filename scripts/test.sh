@@ -3,8 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Test tools besides the browser: pdftotext reads receipts back, xmlsec1 cross-checks our
-# XML signatures, psql talks to the PostgreSQL server.
-EXTRA_SYSTEM_PACKAGES="chromium postgresql-client poppler-utils xmlsec1" bash scripts/bootstrap.sh
+# XML signatures, psql talks to the PostgreSQL server, zbarimg decodes the payment QR codes
+# printed on notices.
+EXTRA_SYSTEM_PACKAGES="chromium postgresql-client poppler-utils xmlsec1 zbar-tools" bash scripts/bootstrap.sh
 
 # axe-core for the accessibility checks, pinned in package-lock.json.
 if [ ! -f node_modules/axe-core/axe.min.js ]; then

@@ -33,6 +33,7 @@ from podkowa.payments.models import (
     PaymentSettings,
     StatementLine,
     TaxDecision,
+    WasteDeclaration,
     WaterMeter,
 )
 from podkowa.payments.services import exports
@@ -52,6 +53,14 @@ def _download(content: bytes, name: str, content_type: str):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _notice_link(kind: str, obj):
+    from django.urls import reverse
+    from django.utils.html import format_html
+
+    return format_html('<a href="{}">{}</a>', reverse(
+        "payments:office_charge_notice", kwargs={"kind": kind, "object_id": obj.pk}), _("PDF"))
 
 
 class TownForeignKeysMixin:
@@ -97,6 +106,44 @@ class WrittenByServiceMixin(TownForeignKeysMixin):
             return redirect(request.get_full_path())
 
 
+class PeriodChargesForm(forms.Form):
+    kind = forms.ChoiceField(label=_("charges"), choices=[
+        ("waste", _("waste fee for a period of the town's schedule")),
+        ("water", _("water bills of readings not billed yet"))])
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2200, required=False)
+    period = forms.IntegerField(label=_("period"), min_value=1, max_value=12, required=False)
+    until = forms.DateField(label=_("readings up to"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    payer = forms.ModelChoiceField(label=_("only for the payer"), required=False,
+                                   queryset=Payer.objects.none(),
+                                   empty_label=_("all payers"))
+    expected_count = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    expected_total = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, gmina, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.utils import timezone
+
+        self.fields["year"].initial = timezone.localdate().year
+        self.fields["payer"].queryset = Payer.objects.filter(gmina=gmina)
+        from podkowa.payments.services.accounts import payment_settings_for
+
+        dates = payment_settings_for(gmina=gmina).waste_fee_due_dates or []
+        self.fields["period"].help_text = _(
+            "The town's resolution sets %(count)s due dates a year: %(dates)s.") % {
+                "count": len(dates), "dates": ", ".join(map(str, dates)) or "—"}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "waste":
+            for name in ("year", "period"):
+                if not data.get(name):
+                    self.add_error(name, _("Give the year and the period."))
+        elif data.get("kind") == "water" and not data.get("until"):
+            self.add_error("until", _("Give the date of the last readings to bill."))
+        return data
+
+
 @admin.register(PaymentSettings)
 class PaymentSettingsAdmin(TenantAdminMixin, RulesModelAdmin):
     list_display = ["__str__", "gateway", "account_mode"]
@@ -119,9 +166,11 @@ class PayerAdmin(AuditedPersonalDataAdmin, TenantAdminMixin, RulesModelAdmin):
     list_display = ["name", "kind", "nip", "address", "user"]
     list_filter = ["kind"]
     search_fields = ["name", "nip", "accounts__number"]
-    fields = ["kind", "name", "nip", "address", "email", "user"]  # never the PESEL hash
-    # Linking an account is the verification's business (payer_link_account), not a field.
-    readonly_fields = ["user"]
+    fields = ["kind", "name", "nip", "pesel", "address", "email", "user"]  # never the hash
+    # Linking an account is the verification's business (payer_link_account), not a field;
+    # a PESEL is entered with the tax decision that needs it (payer_taxpayer_pesel_set).
+    # Reading it here is audited like the rest of the page.
+    readonly_fields = ["user", "pesel"]
     actions = ["issue_reminders"]
 
     @admin.action(description=_("Issue a formal reminder (upomnienie) for overdue taxes"),
@@ -147,7 +196,7 @@ class PayerAdmin(AuditedPersonalDataAdmin, TenantAdminMixin, RulesModelAdmin):
 @admin.register(Charge)
 class ChargeAdmin(WrittenByServiceMixin, RulesModelAdmin):
     list_display = ["title", "payer", "source", "amount_zl", "due_date", "reference",
-                    "cancelled_at"]
+                    "cancelled_at", "notice"]
     list_filter = ["source", "due_date"]
     search_fields = ["title", "reference", "payer__name"]
     fields = ["payer", "source", "title", "amount", "due_date", "reference"]
@@ -158,7 +207,55 @@ class ChargeAdmin(WrittenByServiceMixin, RulesModelAdmin):
         from django.urls import path
 
         return [path("import/", self.admin_site.admin_view(self.import_view),
-                     name="payments_charge_import"), *super().get_urls()]
+                     name="payments_charge_import"),
+                path("issue/", self.admin_site.admin_view(self.issue_view),
+                     name="payments_charge_issue"), *super().get_urls()]
+
+    def issue_view(self, request):
+        """Issue a period's waste fee or water charges: preview first, then confirm."""
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import redirect
+        from django.template.response import TemplateResponse
+
+        from podkowa.payments.services import period_charges
+
+        if not request.user.has_perm("payments.issue_period_charges", request.gmina):
+            raise PermissionDenied
+        form = PeriodChargesForm(request.POST or None, gmina=request.gmina)
+        plan, errors = None, []
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            payer_id = data["payer"].pk if data["payer"] else None
+            try:
+                if data["kind"] == "waste":
+                    plan = period_charges.waste_fee_plan(
+                        gmina=request.gmina, year=data["year"], period=data["period"],
+                        payer_id=payer_id)
+                else:
+                    plan = period_charges.water_bills_plan(
+                        gmina=request.gmina, until=data["until"], payer_id=payer_id)
+                if request.POST.get("action") == "confirm":
+                    expected = {"expected_count": data["expected_count"] or 0,
+                                "expected_total": data["expected_total"] or 0,
+                                "actor": request.user, "payer_id": payer_id}
+                    if data["kind"] == "waste":
+                        done = period_charges.waste_fee_period_issue(
+                            gmina=request.gmina, year=data["year"], period=data["period"],
+                            **expected)
+                    else:
+                        done = period_charges.water_bills_issue(
+                            gmina=request.gmina, until=data["until"], **expected)
+                    self.message_user(request, _(
+                        "Issued %(count)s charges for %(total)s.") % {
+                            "count": done.count, "total": zl(done.total)})
+                    return redirect("admin:payments_charge_changelist")
+            except ValidationError as error:
+                errors = error.messages
+        return TemplateResponse(request, "admin/payments/charge_issue.html", {
+            **self.admin_site.each_context(request), "form": form, "plan": plan,
+            "errors": errors, "title": _("Issue charges for a period"), "opts": self.opts,
+            "preview": plan.new[:50] if plan else [],
+        }, status=400 if errors or form.errors else 200)
 
     def import_view(self, request):
         from django.core.exceptions import PermissionDenied
@@ -199,6 +296,10 @@ class ChargeAdmin(WrittenByServiceMixin, RulesModelAdmin):
     def amount_zl(self, obj):
         return zl(obj.amount)
 
+    @admin.display(description=_("notice"))
+    def notice(self, obj):
+        return _notice_link("naleznosc", obj)
+
     def get_queryset(self, request):
         return super().get_queryset(request).filter(gmina=request.gmina).select_related(
             "payer", "source")
@@ -220,22 +321,45 @@ class ChargeAdmin(WrittenByServiceMixin, RulesModelAdmin):
         self.message_user(request, _("Cancelled: %(count)s.") % {"count": done})
 
 
+class TaxDecisionForm(forms.ModelForm):
+    pesel = forms.CharField(label=_("taxpayer's PESEL"), required=False, max_length=11,
+                            help_text=_("For a person: kept on the payer record, as the tax "
+                                        "and a formal reminder name the taxpayer by it."))
+
+    class Meta:
+        model = TaxDecision
+        fields = []  # the admin adds the model's fields (in the request's town scope)
+
+
 @admin.register(TaxDecision)
 class TaxDecisionAdmin(WrittenByServiceMixin, RulesModelAdmin):
-    list_display = ["number", "payer", "source", "year", "amount_zl", "issued_on"]
+    list_display = ["number", "payer", "source", "year", "amount_zl", "issued_on", "notice"]
     list_filter = ["year", "source"]
     search_fields = ["number", "payer__name"]
     fields = ["payer", "source", "number", "year", "amount", "issued_on"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = TaxDecisionForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return [*self.fields, "pesel"] if obj is None else self.fields
 
     @admin.display(description=_("annual tax"))
     def amount_zl(self, obj):
         return zl(obj.amount)
 
+    @admin.display(description=_("notice"))
+    def notice(self, obj):
+        return _notice_link("decyzja", obj)
+
     def create(self, request, data):
         return tax_decision_issue(gmina=request.gmina, payer=data["payer"],
                                   source=data["source"], number=data["number"],
                                   year=data["year"], amount=data["amount"],
-                                  issued_on=data["issued_on"], actor=request.user)
+                                  issued_on=data["issued_on"], actor=request.user,
+                                  pesel=data.get("pesel", ""))
 
 
 @admin.register(Payment)
@@ -414,6 +538,21 @@ class FormalReminderAdmin(ReadOnlyAdminMixin, RulesModelAdmin):
 
         return format_html('<a href="{}">{}</a>', reverse(
             "payments:reminder_pdf", kwargs={"reminder_id": obj.pk}), obj.number)
+
+
+@admin.register(WasteDeclaration)
+class WasteDeclarationAdmin(AuditedPersonalDataAdmin, TownForeignKeysMixin, TenantAdminMixin,
+                            RulesModelAdmin):
+    list_display = ["number", "payer", "address", "monthly_zl", "valid_from", "valid_to"]
+    search_fields = ["number", "payer__name", "address"]
+    fields = ["payer", "number", "address", "monthly_amount", "valid_from", "valid_to"]
+
+    @admin.display(description=_("monthly fee"))
+    def monthly_zl(self, obj):
+        return zl(obj.monthly_amount)
+
+    def audit_subject(self, obj):
+        return obj.payer.user
 
 
 @admin.register(WaterMeter)

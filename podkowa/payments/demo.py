@@ -22,6 +22,7 @@ from podkowa.payments.models import (
     PaymentSettings,
     SourceKind,
     TaxDecision,
+    WasteDeclaration,
     WaterMeter,
 )
 from podkowa.payments.services.accounts import individual_account_ensure
@@ -49,16 +50,44 @@ SOURCES = [
 ]
 
 
-# The NBP lombard rate as the interest table needs it (dated configuration; *check* and add
-# the changes after these before relying on the demo's interest figures).
-LOMBARD_RATES = [(date(2023, 10, 5), Decimal("6.25")), (date(2025, 5, 8), Decimal("5.75"))]
+# The NBP lombard rate as the interest table needs it (dated configuration: the rate on tax
+# arrears is 200 % of it + 2 points, at least 8 %, from the day it changes). Each date is
+# the day the Monetary Policy Council's resolution took effect (the day after its
+# decision), as NBP's communiqués reported them:
+#   6.25 % from 5.10.2023 (→ 14.5 % interest);
+#   5.75 % from 8.05.2025 (→ 13.5 %; businessinsider.com.pl, bs.limanowa.pl, May 2025);
+#   5.50 % from 3.07.2025 (→ 13.0 %; biznes.wprost.pl, 3.12.2025, list of the 2025 cuts);
+#   5.25 % from 4.09.2025 (→ 12.5 %; same list);
+#   5.00 % from 9.10.2025 (→ 12.0 %; fakt.pl, 8.10.2025: "wejdą w życie 9 października");
+#   4.75 % from 6.11.2025 (→ 11.5 %; resolution of 5.11.2025, newsfin.pl);
+#   4.50 % from 4.12.2025 (→ 11.0 %; biznes.wprost.pl: "wchodzi w życie 4 grudnia 2025");
+#   unchanged in February 2026 (dorzeczy.pl, 4.02.2026);
+#   4.25 % from 5.03.2026 (→ 10.5 %; nowiny.press, bsbrodnica.pl: "od dnia 5 marca 2026").
+# Changes after March 2026 could not be confirmed here: check nbp.pl and add them (the
+# finance department's "NBP lombard rates" in the administration) before relying on
+# interest for later days.
+LOMBARD_RATES = [
+    (date(2023, 10, 5), Decimal("6.25")),
+    (date(2025, 5, 8), Decimal("5.75")),
+    (date(2025, 7, 3), Decimal("5.50")),
+    (date(2025, 9, 4), Decimal("5.25")),
+    (date(2025, 10, 9), Decimal("5.00")),
+    (date(2025, 11, 6), Decimal("4.75")),
+    (date(2025, 12, 4), Decimal("4.50")),
+    (date(2026, 3, 5), Decimal("4.25")),
+]
 
 
 @transaction.atomic
 def load_payments_demo(gmina: Gmina) -> None:
     PaymentSettings.objects.get_or_create(gmina=gmina, defaults={
         "gateway": GatewayKind.SANDBOX, "recipient_name": "UM Podkowa Leśna",
-        # Demo values, not the town's resolution or tariff.
+        # Demo values, not the town's resolution or tariff (neither could be confirmed
+        # here). Podkowa Leśna bills the waste fee by the water a property uses (a rate per
+        # m³ declared in the "deklaracja", less 0.60 zł per m³ for composting, capped by
+        # ucpg art. 6j; archiwum.podkowalesna.pl/srodowisko/deklaracje): the declaration's
+        # monthly amount below stands for that result. Set the dates and the water price
+        # from the council's resolution and the tariff before using real data.
         "waste_fee_due_dates": ["03-15", "05-15", "09-15", "11-15"],
         "water_price_per_m3": 1_250})
     for valid_from, percent in LOMBARD_RATES:
@@ -101,6 +130,11 @@ def load_payments_demo(gmina: Gmina) -> None:
         tax_decision_issue(gmina=gmina, payer=payer, source=sources[SourceKind.PROPERTY_TAX],
                            number=number, year=year, amount=84_200,
                            issued_on=date(year, 2, 10))
+    # His declaration: the finance department issues each period's waste fee from it
+    # (administration → charges → "Issue charges for a period"). A demo value.
+    WasteDeclaration.objects.get_or_create(gmina=gmina, number="DO.6845.0412", defaults={
+        "payer": payer, "address": payer.address, "monthly_amount": 4_400,
+        "valid_from": date(2020, 1, 1)})
     meter, _created = WaterMeter.objects.get_or_create(
         gmina=gmina, serial="WM-0412", defaults={"payer": payer, "address": payer.address})
     if not meter.readings.exists():

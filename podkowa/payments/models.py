@@ -163,6 +163,14 @@ class Payer(TenantModel):
     # links the payer to the account once the account's identity is verified.
     pesel_hmac = models.CharField(_("keyed PESEL hash"), max_length=64, blank=True,
                                   db_index=True)
+    # The PESEL itself only for a person who pays a local tax: the law needs it there. The
+    # tax authority identifies a taxpayer who is a natural person by PESEL (Ordynacja
+    # podatkowa art. 81a with the act on NIP and REGON identification), and the upomnienie
+    # must name the obligated person with that identifier (rozporządzenie of 4 Dec 2020,
+    # Dz.U. 2020 poz. 2194), as must the enforcement title that may follow it. Every other
+    # payer (water, waste, rent, tickets) keeps only the keyed hash above. Officials read it
+    # only through audited pages; the payments exporter and shredder cover it.
+    pesel = models.CharField(_("PESEL (taxpayers only)"), max_length=11, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -562,6 +570,34 @@ class FormalReminder(TenantModel):
         verbose_name = _("formal reminder (upomnienie)")
         verbose_name_plural = _("formal reminders (upomnienia)")
         ordering = ["-issued_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class WasteDeclaration(TenantModel):
+    """A property owner's declaration of the waste fee (deklaracja, ucpg art. 6m): the
+    monthly fee it declares is charged on the dates of the town's resolution while it is in
+    force."""
+
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="waste_declarations",
+                              verbose_name=_("payer"))
+    number = models.CharField(_("declaration number"), max_length=60)
+    address = models.CharField(_("property address"), max_length=250, blank=True)
+    monthly_amount = models.PositiveIntegerField(_("monthly fee (grosze)"))
+    valid_from = models.DateField(_("in force from"))
+    valid_to = models.DateField(_("in force until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("waste fee declaration")
+        verbose_name_plural = _("waste fee declarations")
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["gmina", "number"], name="waste_declaration_number"),
+            models.CheckConstraint(condition=Q(monthly_amount__gt=0),
+                                   name="waste_declaration_amount_positive"),
+        ]
 
     def __str__(self) -> str:
         return self.number

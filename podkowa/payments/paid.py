@@ -33,6 +33,11 @@ def on_charge_paid(kind: str, handler: Handler) -> None:
         handlers.append(handler)
 
 
+def watched_kinds() -> set[str]:
+    """The charge-source kinds some app listens to (a bulk path skips the others' charges)."""
+    return {kind for kind, handlers in _HANDLERS.items() if handlers}
+
+
 def charges_paid(*, gmina: Gmina, paid: list) -> None:
     """Called by the ledger with the (charge, payment) pairs its allocations just completed."""
     if not paid or not _HANDLERS:

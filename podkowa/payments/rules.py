@@ -24,7 +24,7 @@ rules.add_perm("payments.view_payer_account", may_see_payer)
 rules.add_perm("payments.pay_for_payer", is_payer_of)
 
 for model in ("payer", "chargesource", "taxdecision", "charge", "paymentsettings",
-              "bankstatement", "watermeter"):
+              "bankstatement", "watermeter", "wastedeclaration"):
     rules.add_perm(f"payments.view_{model}", is_finance)
     rules.add_perm(f"payments.add_{model}", is_finance)
     rules.add_perm(f"payments.change_{model}", is_finance)
@@ -38,4 +38,6 @@ for action in ("view", "add", "change"):
     rules.add_perm(f"payments.{action}_lombardrate", is_finance)
 rules.add_perm("payments.view_formalreminder", is_finance)
 rules.add_perm("payments.issue_reminder", is_finance)
+rules.add_perm("payments.print_charge_notice", is_finance)
+rules.add_perm("payments.issue_period_charges", is_finance)
 rules.add_perm("payments.view_meterreading", is_finance)

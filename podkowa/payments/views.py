@@ -214,6 +214,64 @@ def sandbox(request: HttpRequest, session_id: str) -> HttpResponse:
     return render(request, "payments/sandbox.html", {"order": found, "return_url": return_url})
 
 
+def _pdf_response(content: bytes, file_name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+@login_required
+@never_cache
+def charge_notice(request: HttpRequest, charge_id: int) -> HttpResponse:
+    """The resident's printable notice of one of their charges (a decision's instalment
+    gives the whole decision), with the payment QR codes."""
+    from podkowa.payments.services.charge_notice import charge_notice as notice_for
+    from podkowa.payments.services.charge_notice import charge_notice_pdf
+
+    payer = _payer(request)
+    notice = notice_for(gmina=request.gmina, payer=payer, charge_id=charge_id) \
+        if payer else None
+    if notice is None:
+        raise Http404(_("No such charge."))
+    return _pdf_response(charge_notice_pdf(gmina=request.gmina, notice=notice),
+                         notice.file_name)
+
+
+@login_required
+@never_cache
+def office_charge_notice(request: HttpRequest, kind: str, object_id: int) -> HttpResponse:
+    """The same notice for the finance department, of any payer's charge or tax decision (a
+    read of the payer's data: audited)."""
+    from podkowa.core.services import audit_personal_data_read
+    from podkowa.payments.models import Charge, TaxDecision
+    from podkowa.payments.services.charge_notice import charge_notice as notice_for
+    from podkowa.payments.services.charge_notice import (
+        charge_notice_pdf,
+        decision_notice,
+    )
+
+    if not rules.has_perm("payments.print_charge_notice", request.user, request.gmina):
+        raise PermissionDenied(_("Only the finance department may print other payers' "
+                                 "notices."))
+    model = {"naleznosc": Charge, "decyzja": TaxDecision}.get(kind)
+    found = model.objects.filter(gmina=request.gmina, pk=object_id).select_related(
+        "payer").first() if model else None
+    if found is None:
+        raise Http404
+    if model is Charge:
+        notice = notice_for(gmina=request.gmina, payer=found.payer, charge_id=found.pk)
+    else:
+        notice = decision_notice(gmina=request.gmina, payer=found.payer, decision_id=found.pk)
+    if notice is None:
+        raise Http404
+    audit_personal_data_read(gmina=request.gmina, actor=request.user,
+                             subject=found.payer.user, what="zawiadomienie o należności",
+                             object_ref=f"{found._meta.label_lower}:{found.pk}",
+                             request=request)
+    return _pdf_response(charge_notice_pdf(gmina=request.gmina, notice=notice),
+                         notice.file_name)
+
+
 @login_required
 @never_cache
 def reminder_pdf(request: HttpRequest, reminder_id: int) -> HttpResponse:

@@ -105,6 +105,34 @@ def test_finance_pages_pass_axe(site, page, axe, town, tmp_path):
         axe(page, path)
 
 
+def test_finance_issues_a_periods_waste_fee(site, page, axe, town):
+    from podkowa.payments.models import Charge, PaymentSettings, WasteDeclaration
+
+    with scope(gmina=town):
+        ChargeSource.objects.create(gmina=town, code="odpady", name="Opłata za odpady",
+                                    kind=SourceKind.WASTE)
+        PaymentSettings.objects.create(gmina=town,
+                                       waste_fee_due_dates=["03-15", "05-15", "09-15", "11-15"])
+        WasteDeclaration.objects.create(gmina=town, payer=town.payer, number="DO/1",
+                                        monthly_amount=4_400, valid_from=date(2020, 1, 1))
+        user = UserFactory(email="finanse2@example.org")
+        official_appoint(gmina=town, user=user, roles=[Role.FINANCE])
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    _log_in(page, site, user.email, "/admin/payments/charge/", device)
+    page.get_by_role("link", name="Wystaw należności za okres").click()
+    axe(page, "issue charges")
+    page.get_by_label("Rok").fill("2099")
+    page.get_by_label("Okres").fill("2")
+    page.get_by_role("button", name="Podgląd").click()
+    expect(page.locator("#plan-summary")).to_contain_text("132,00")
+    axe(page, "issue charges: preview")
+    page.get_by_role("button", name=re.compile("Wystaw te należności")).click()
+    expect(page).to_have_url(re.compile(r"/admin/payments/charge/$"))
+    expect(page.locator(".messagelist")).to_contain_text("132,00")
+    with scope(gmina=town):
+        assert Charge.objects.filter(gmina=town, external_id="waste:DO/1:2099:2").count() == 1
+
+
 def test_resident_enters_a_meter_reading(site, page, axe, town):
     _log_in(page, site, "jan@example.org", "/platnosci/wodomierze/")
     axe(page, "meters")

@@ -24,6 +24,14 @@ PAYNOW_API_KEY = "paynow-api-key"
 PAYNOW_SIGNATURE_KEY = "paynow-signature-key"
 
 
+SHORT_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _utf16(ch: str) -> list[int]:
+    data = ch.encode("utf-16-be")
+    return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)]
+
+
 def p24_hash(fields: list[tuple[str, object]]) -> str:
     """sha384 of PHP's json_encode(…, UNESCAPED_UNICODE|UNESCAPED_SLASHES): built by hand."""
     parts = []
@@ -148,9 +156,29 @@ class FakeGateways:
     def paynow_payment(self, headers, body):
         if headers.get("Api-Key") != PAYNOW_API_KEY:
             return 401, {"statusCode": 401, "errors": [{"errorType": "UNAUTHORIZED"}]}
-        expected = base64.b64encode(hmac.new(PAYNOW_SIGNATURE_KEY.encode(), body,
+        # v3: the signature covers the two headers, the query parameters (none here) and the
+        # raw body as a string, in a JSON built as PHP's json_encode(…, UNESCAPED_SLASHES)
+        # writes it — spelled out here by hand, not with our own code.
+        def php_string(text: str) -> str:
+            out = []
+            for ch in text:
+                if ch in '"\\':
+                    out.append("\\" + ch)
+                elif ch in SHORT_ESCAPES:
+                    out.append(SHORT_ESCAPES[ch])
+                elif ord(ch) < 0x20 or ord(ch) > 0x7F:
+                    out.append("".join(f"\\u{unit:04x}" for unit in _utf16(ch)))
+                else:
+                    out.append(ch)
+            return '"' + "".join(out) + '"'
+
+        idempotency = headers.get("Idempotency-Key") or ""
+        signed = ('{"headers":{"Api-Key":' + php_string(headers.get("Api-Key", ""))
+                  + ',"Idempotency-Key":' + php_string(idempotency)
+                  + '},"parameters":{},"body":' + php_string(body.decode("utf-8")) + "}")
+        expected = base64.b64encode(hmac.new(PAYNOW_SIGNATURE_KEY.encode(), signed.encode(),
                                              hashlib.sha256).digest()).decode()
-        if headers.get("Signature") != expected or not headers.get("Idempotency-Key"):
+        if headers.get("Signature") != expected or not idempotency:
             return 400, {"statusCode": 400, "errors": [{"errorType": "VALIDATION_ERROR"}]}
         return 201, {"redirectUrl": f"{self.url}/paywall/NOLV-8F9-08K-WGD",
                      "paymentId": "NOLV-8F9-08K-WGD", "status": "NEW"}

@@ -13,7 +13,7 @@ from tests.admin_support import make_official, sign_in_with_second_factor
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 MODELS = ["paymentsettings", "chargesource", "payer", "charge", "taxdecision", "payment",
           "bankstatement", "statementline", "lombardrate", "formalreminder",
-          "watermeter", "meterreading",
+          "watermeter", "meterreading", "wastedeclaration",
           "ledgerentry", "allocation", "paymentorder", "gatewaynotification"]
 
 
@@ -46,11 +46,15 @@ def test_adding_a_decision_in_the_admin_issues_its_instalments(client, town, pay
     sign_in_with_second_factor(client, finance)
     response = client.post(reverse("admin:payments_taxdecision_add"), {
         "payer": payer.pk, "source": sources["property_tax"].pk, "number": "FN.1.2026",
-        "year": 2026, "amount": 84_200, "issued_on": "2026-02-01"})
+        "year": 2026, "amount": 84_200, "issued_on": "2026-02-01", "pesel": "44051401359"})
     assert response.status_code == 302, response.content.decode()[:3000]
     decision = TaxDecision.objects.get(gmina=town)
     assert Charge.objects.filter(gmina=town, decision=decision).count() == 4
     assert LedgerEntry.objects.filter(gmina=town, kind="charge").count() == 4
+    # The taxpayer's PESEL is kept with the payer, shown to finance on an audited page.
+    page = client.get(reverse("admin:payments_payer_change", args=[payer.pk])).content.decode()
+    assert "44051401359" in page
+    assert AuditLogEntry.objects.filter(object_ref=f"payments.payer:{payer.pk}").exists()
 
 
 def test_cancelling_in_the_admin_appends_a_reversal(client, town, payer, charge_factory,

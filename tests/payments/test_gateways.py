@@ -293,6 +293,27 @@ def test_paynow_signed_request_and_notification(client, town, resident, payer, t
     assert payer_balance(gmina=town, payer=payer).due == 0
 
 
+def test_paynow_v3_signatures_of_a_fixed_example():
+    """Values computed by hand (openssl dgst -sha256 -hmac KEY -binary | base64) over the
+    strings written out below, as Paynow's v3 formula and PHP's json_encode build them."""
+    from podkowa.payments.gateways.paynow import body_signature, request_signature
+
+    key = "b305b996-bca5-4404-a0b7-2ccea3d2b64b"
+    body = ('{"amount":45671,"currency":"PLN","description":"Opłata za odpady",'
+            '"continueUrl":"https://podkowa.test/p"}')
+    # What is signed: {"headers":{"Api-Key":"97a55694-…","Idempotency-Key":"9f2a1c3e"},
+    # "parameters":{},"body":"{\"amount\":45671,…\"description\":\"Op\u0142ata za
+    # odpady\",\"continueUrl\":\"https://podkowa.test/p\"}"}
+    assert request_signature(api_key="97a55694-5478-43b5-b406-fb49ebfdd2b5",
+                             idempotency_key="9f2a1c3e", body=body, signature_key=key
+                             ) == "6SB9f3THNu6Di2FwRt/WYWTSI8ekik6LiSfKlVBHP0s="
+    # The v2 signature of the body alone is not what v3 wants.
+    assert body_signature(body.encode(), key) != "6SB9f3THNu6Di2FwRt/WYWTSI8ekik6LiSfKlVBHP0s="
+    notification = (b'{"paymentId":"NOLV-8F9-08K-WGD","externalId":"9f2a1c3e",'
+                    b'"status":"CONFIRMED","modifiedAt":"2026-03-10T12:00:00"}')
+    assert body_signature(notification, key) == "QhO0AbmMp5Q/FGgEKRKZMRfa9jn+Dc8PGKOmZFV1LVI="
+
+
 def test_a_notification_for_another_gateway_kind_finds_no_order(client, town, resident,
                                                                 two_charges, fake):
     use_gateway(town, "paynow", fg.paynow_config(fake.url))

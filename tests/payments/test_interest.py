@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from podkowa.accounts.models import Role
 from podkowa.core.models import AuditLogEntry
-from podkowa.payments.models import LombardRate
+from podkowa.payments.models import LombardRate, Payer
 from podkowa.payments.services.interest import interest_due, interest_stretches, statutory_rate
 from podkowa.payments.services.reminders import formal_reminder_html, formal_reminder_issue
 from tests.admin_support import make_official, sign_in_with_second_factor
@@ -87,3 +87,44 @@ def test_reminder_pdf_is_for_finance_and_audited(client, town, payer, resident,
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert AuditLogEntry.objects.filter(
         object_ref=f"payments.formalreminder:{reminder.pk}").get().subject == resident
+
+
+@pytest.mark.django_db
+def test_upomnienie_names_the_taxpayer_by_pesel(town, payer, sources):
+    from podkowa.payments.services.taxes import tax_decision_issue
+
+    LombardRate.objects.create(valid_from=date(2023, 10, 5), percent=Decimal("5.75"))
+    tax_decision_issue(gmina=town, payer=payer, source=sources["property_tax"],
+                       number="FN.3120.7.2025", year=2025, amount=8_000,
+                       issued_on=date(2025, 2, 1), pesel="44051401359")
+    payer.refresh_from_db()
+    assert payer.pesel == "44051401359" and payer.pesel_hmac
+    reminder = formal_reminder_issue(gmina=town, payer_id=payer.pk, on=date(2025, 6, 16),
+                                     actor=None)
+    assert "PESEL: 44051401359" in formal_reminder_html(gmina=town, reminder=reminder)
+
+
+@pytest.mark.django_db
+def test_a_taxpayer_pesel_must_be_the_payers_own(town, sources):
+    from podkowa.payments.services.ledger import payer_create, payer_taxpayer_pesel_set
+
+    payer = payer_create(gmina=town, name="Maria Nowak", pesel="02211307589")
+    with pytest.raises(ValidationError) as error:
+        payer_taxpayer_pesel_set(gmina=town, payer=payer, pesel="44051401359")
+    assert "pesel" in error.value.message_dict
+    firm = payer_create(gmina=town, name="Firma", kind="firm", nip="8567346215")
+    with pytest.raises(ValidationError):
+        payer_taxpayer_pesel_set(gmina=town, payer=firm, pesel="44051401359")
+    payer_taxpayer_pesel_set(gmina=town, payer=payer, pesel="02211307589")
+    assert Payer.objects.get(gmina=town, pk=payer.pk).pesel == "02211307589"
+
+
+def test_demo_rate_table_gives_the_published_interest_rates():
+    from podkowa.payments.demo import LOMBARD_RATES
+
+    # 200 % of each lombard rate + 2 points, none under the 8 % floor.
+    assert [(day.isoformat(), statutory_rate(rate)) for day, rate in LOMBARD_RATES] == [
+        ("2023-10-05", Decimal("14.50")), ("2025-05-08", Decimal("13.50")),
+        ("2025-07-03", Decimal("13.00")), ("2025-09-04", Decimal("12.50")),
+        ("2025-10-09", Decimal("12.00")), ("2025-11-06", Decimal("11.50")),
+        ("2025-12-04", Decimal("11.00")), ("2026-03-05", Decimal("10.50"))]

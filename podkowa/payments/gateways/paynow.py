@@ -1,9 +1,15 @@
-"""Paynow (mBank) API v3: signed payment creation and signed notifications.
+r"""Paynow (mBank) API v3: signed payment creation and signed notifications.
 
-Requests carry `Api-Key`, `Idempotency-Key` and `Signature = base64(HMAC-SHA256(body,
-signature key))`; notifications carry a `Signature` header computed the same way over their
-raw body. A notification has no amount: the amount was fixed (and signed) when the payment
-was created, so only its status and our own record count.
+Requests carry `Api-Key`, `Idempotency-Key` and a `Signature` that in v3 covers more than the
+body: base64(HMAC-SHA256(signature key, JSON of {"headers": {"Api-Key", "Idempotency-Key"},
+"parameters": {query parameter: [values]} ({} without any), "body": the raw body as a
+string})), the JSON encoded as PHP's json_encode(…, JSON_UNESCAPED_SLASHES) does — compact,
+non-ASCII escaped as \uXXXX, slashes not escaped (Paynow's own PHP SDK, pay-now/paynow-php-sdk,
+SignatureCalculator::generateV3). v2's signature of the body alone is refused by v3.
+
+Notifications carry `Signature = base64(HMAC-SHA256(signature key, raw body))` (the SDK's
+Notification::verify). A notification has no amount: the amount was fixed (and signed) when
+the payment was created, so only its status and our own record count.
 """
 
 import base64
@@ -28,7 +34,20 @@ PRODUCTION_URL = "https://api.paynow.pl"
 
 
 def body_signature(body: bytes, signature_key: str) -> str:
+    """The notification's signature: of the raw body alone."""
     mac = hmac.new(signature_key.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(mac).decode()
+
+
+def request_signature(*, api_key: str, idempotency_key: str, body: str, signature_key: str,
+                      parameters: Mapping[str, str | list[str]] | None = None) -> str:
+    """The v3 request signature (see the module's docstring)."""
+    params = {key: value if isinstance(value, list) else [value]
+              for key, value in sorted((parameters or {}).items())}
+    signed = json.dumps({"headers": {"Api-Key": api_key, "Idempotency-Key": idempotency_key},
+                         "parameters": params, "body": body},
+                        separators=(",", ":"), ensure_ascii=True)
+    mac = hmac.new(signature_key.encode(), signed.encode("ascii"), hashlib.sha256).digest()
     return base64.b64encode(mac).decode()
 
 
@@ -50,10 +69,13 @@ class Paynow(Gateway):
             "buyer": {"email": start.email},
             "continueUrl": start.return_url,
         }
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        response = request("POST", f"{self.base_url}/v3/payments", body=body, headers={
-            "Api-Key": self.setting("api_key"),
-            "Signature": body_signature(body, self.setting("signature_key")),
+        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        api_key = self.setting("api_key")
+        response = request("POST", f"{self.base_url}/v3/payments", body=text.encode(), headers={
+            "Api-Key": api_key,
+            "Signature": request_signature(api_key=api_key, idempotency_key=start.session_id,
+                                           body=text,
+                                           signature_key=self.setting("signature_key")),
             # One payment per order, however often we retry the request.
             "Idempotency-Key": start.session_id,
             "Content-Type": "application/json",

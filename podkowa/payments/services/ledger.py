@@ -97,6 +97,30 @@ def payer_create(*, gmina: Gmina, name: str, kind: str = Payer.Kind.PERSON, nip:
 
 
 @transaction.atomic
+def payer_taxpayer_pesel_set(*, gmina: Gmina, payer: Payer, pesel: str) -> Payer:
+    """Keep a taxpayer's PESEL (see Payer.pesel for why only theirs). It must be the same
+    person's as the keyed hash the payer may already carry."""
+    from podkowa.core.identifiers import clean_pesel, pesel_hmac
+
+    if payer.gmina_id != gmina.pk:
+        raise ValidationError({"payer": _("The payer belongs to another town.")})
+    if payer.kind != Payer.Kind.PERSON:
+        raise ValidationError({"pesel": _("Only a person has a PESEL; a firm is named by "
+                                          "its NIP.")})
+    try:
+        digits = clean_pesel(pesel)
+    except ValidationError as error:
+        raise ValidationError({"pesel": error.messages}) from None
+    digest = pesel_hmac(digits)
+    if payer.pesel_hmac and payer.pesel_hmac != digest:
+        raise ValidationError({"pesel": _("This PESEL is not the one the payer record was "
+                                          "created with.")})
+    payer.pesel, payer.pesel_hmac = digits, digest
+    payer.save(update_fields=["pesel", "pesel_hmac"])
+    return payer
+
+
+@transaction.atomic
 def payer_link_verified(*, gmina: Gmina, user) -> Payer | None:
     """Link the account to the payer record with the same person's PESEL, once the account's
     identity is verified (the verification ledger holds the same keyed hash). Idempotent;
@@ -342,18 +366,32 @@ def payments_record_many(*, gmina: Gmina, method: str, incoming: list[Incoming]
     picked charges first, then oldest due first, the rest an overpayment), in a few queries
     per thousand payments instead of a dozen per payment. The payers' rows are locked first,
     as `payment_record` does, so a notification crediting one of them meanwhile waits."""
+    ids = payments_record_many_ids(gmina=gmina, method=method, incoming=incoming)
+    payments = {}
+    for chunk in _chunks(sorted({pk for pk, _created in ids.values()})):
+        payments.update(Payment.objects.in_bulk(chunk))
+    return [Recorded(payments[ids[item.reference][0]], ids[item.reference][1])
+            for item in incoming]
+
+
+def payments_record_many_ids(*, gmina: Gmina, method: str, incoming: list[Incoming]
+                             ) -> dict[str, tuple[int, bool]]:
+    """The work of `payments_record_many`, without a model instance per row: payments,
+    their ledger entries and allocations go in as multi-row INSERTs of plain values (the
+    statement import writes a row of each per transfer). Returns reference → (payment id,
+    created now). Call it inside a transaction."""
+    from podkowa.payments.services.bulk import insert_rows
+
     if method not in Payment.Method.values:
         raise ValidationError({"method": _("Unknown payment method.")})
     for item in incoming:
         _check_amount(item.amount)
         if not item.reference.strip():
             raise ValidationError({"reference": _("A payment needs its reference.")})
-    references = [item.reference for item in incoming]
-    existing: dict[str, Payment] = {}
-    for chunk in _chunks(references):
-        for payment in Payment.objects.filter(gmina=gmina, method=method,
-                                              reference__in=chunk):
-            existing[payment.reference] = payment
+    out: dict[str, tuple[int, bool]] = {}
+    for chunk in _chunks(sorted({item.reference for item in incoming})):
+        out.update((reference, (pk, False)) for reference, pk in Payment.objects.filter(
+            gmina=gmina, method=method, reference__in=chunk).values_list("reference", "pk"))
     payer_ids = sorted({item.payer_id for item in incoming})
     found = set()
     for chunk in _chunks(payer_ids):
@@ -362,44 +400,93 @@ def payments_record_many(*, gmina: Gmina, method: str, incoming: list[Incoming]
     if len(found) != len(payer_ids):
         raise ValidationError({"payer": _("No such payer in this town.")})
     now = timezone.now()
-    new = [item for item in incoming if item.reference not in existing]
-    new = list({item.reference: item for item in new}.values())
+    new = list({item.reference: item for item in incoming
+                if item.reference not in out}.values())
+    if not new:
+        return out
     by_year: dict[int, list[Incoming]] = {}
+    year_of: dict[datetime, int] = {}  # a statement's transfers share a few booking days
     for item in new:
-        by_year.setdefault(timezone.localtime(item.received_at or now).year, []).append(item)
-    payments: list[Payment] = []
+        at = item.received_at or now
+        if at not in year_of:
+            year_of[at] = timezone.localtime(at).year
+        by_year.setdefault(year_of[at], []).append(item)
+    numbered: list[tuple[Incoming, str]] = []
     for year, items in sorted(by_year.items()):
         numbers = _reserve_receipt_numbers(gmina, year, len(items))
-        payments += [Payment(gmina=gmina, payer_id=item.payer_id, amount=item.amount,
-                             method=method, reference=item.reference, number=number,
-                             title=item.title[:200], received_at=item.received_at or now)
-                     for item, number in zip(items, numbers, strict=True)]
-    Payment.objects.bulk_create(payments, batch_size=1000)
-    LedgerEntry.objects.bulk_create([
-        LedgerEntry(gmina=gmina, payer_id=p.payer_id, kind=LedgerEntry.Kind.PAYMENT,
-                    amount=-p.amount, payment=p, at=p.received_at) for p in payments],
-        batch_size=1000)
-    charges_of: dict[int, list[Charge]] = {}
-    for chunk in _chunks(sorted({p.payer_id for p in payments})):
-        for charge in (Charge.objects.filter(gmina=gmina, payer_id__in=chunk,
-                                             cancelled_at__isnull=True)
-                       .annotate(allocated=Coalesce(Sum("allocations__amount"), Value(0)))
-                       .order_by("due_date", "id")):
-            charges_of.setdefault(charge.payer_id, []).append(charge)
-    allocations: list[Allocation] = []
-    paid: list = []
-    picked_of = {item.reference: set(item.charge_ids) for item in new}
-    for payment in sorted(payments, key=lambda p: (p.received_at, p.number)):
-        open_charges = charges_of.get(payment.payer_id, [])
-        left = payment.amount
-        wanted = picked_of[payment.reference]
-        if wanted:
-            left = _allocate(gmina, payment, [c for c in open_charges if c.pk in wanted], left,
-                             sink=allocations.append, paid=paid)
+        numbered += list(zip(items, numbers, strict=True))
+    made = insert_rows(
+        Payment, ["gmina", "payer", "amount", "method", "reference", "number", "title",
+                  "received_at"],
+        [(gmina.pk, item.payer_id, item.amount, method, item.reference, number,
+          item.title[:200], item.received_at or now) for item, number in numbered],
+        returning=("reference", "id"))
+    payment_id = dict(made)
+    insert_rows(
+        LedgerEntry, ["gmina", "payer", "kind", "amount", "payment", "note", "at"],
+        [(gmina.pk, item.payer_id, LedgerEntry.Kind.PAYMENT, -item.amount,
+          payment_id[item.reference], "", item.received_at or now) for item, _n in numbered])
+    # Each payer's open charges, oldest due first, as [id, amount, allocated] (one query per
+    # thousand payers, not a model per charge).
+    charges_of: dict[int, list[list[int]]] = {}
+    for chunk in _chunks(sorted({item.payer_id for item in new})):
+        for pk, payer_id, amount, allocated, source_id in (
+                Charge.objects.filter(gmina=gmina, payer_id__in=chunk,
+                                      cancelled_at__isnull=True)
+                .annotate(allocated=Coalesce(Sum("allocations__amount"), Value(0)))
+                .order_by("due_date", "id").values_list("pk", "payer_id", "amount",
+                                                        "allocated", "source_id")):
+            charges_of.setdefault(payer_id, []).append([pk, amount, allocated, source_id])
+    allocations: list[tuple] = []
+    paid_off: list[tuple[int, int, int]] = []  # (charge id, source id, payment id)
+
+    def allocate(pk: int, at, charges: list[list[int]], left: int) -> int:
+        for charge in charges:
+            if left <= 0:
+                break
+            owed = charge[1] - charge[2]
+            if owed <= 0:
+                continue
+            part = min(owed, left)
+            allocations.append((gmina.pk, pk, charge[0], part, at))
+            charge[2] += part
+            left -= part
+            if charge[2] >= charge[1]:
+                paid_off.append((charge[0], charge[3], pk))
+        return left
+
+    # In the order of `payment_record` one by one: by time received, then receipt number.
+    for item, _number in sorted(numbered, key=lambda pair: (pair[0].received_at or now,
+                                                           pair[1])):
+        open_charges = charges_of.get(item.payer_id, [])
+        pk, at = payment_id[item.reference], now
+        left = item.amount
+        if item.charge_ids:
+            wanted = set(item.charge_ids)
+            left = allocate(pk, at, [c for c in open_charges if c[0] in wanted], left)
         if left > 0:
-            _allocate(gmina, payment, open_charges, left, sink=allocations.append, paid=paid)
-    Allocation.objects.bulk_create(allocations, batch_size=1000)
-    charges_paid(gmina=gmina, paid=paid)
-    made = {p.reference: p for p in payments}
-    return [Recorded(existing[item.reference], False) if item.reference in existing
-            else Recorded(made[item.reference], True) for item in incoming]
+            allocate(pk, at, open_charges, left)
+    insert_rows(Allocation, ["gmina", "payment", "charge", "amount", "at"], allocations)
+    _report_paid_off(gmina, paid_off)
+    out.update((reference, (pk, True)) for reference, pk in made)
+    return out
+
+
+def _report_paid_off(gmina: Gmina, paid_off: list[tuple[int, int, int]]) -> None:
+    """`charges_paid` for the bulk path: model instances are made only for the charges of
+    a kind some app listens to (a statement pays off thousands of water and waste charges
+    nobody watches)."""
+    from podkowa.payments import paid as paid_hook
+
+    watched = paid_hook.watched_kinds()
+    if not paid_off or not watched:
+        return
+    sources = {pk for pk, kind in ChargeSource.objects.filter(
+        gmina=gmina, pk__in={source for _c, source, _p in paid_off}).values_list("pk", "kind")
+        if kind in watched}
+    wanted = [(charge, payment) for charge, source, payment in paid_off if source in sources]
+    if not wanted:
+        return
+    charges = Charge.objects.in_bulk([c for c, _p in wanted])
+    payments = Payment.objects.in_bulk([p for _c, p in wanted])
+    charges_paid(gmina=gmina, paid=[(charges[c], payments[p]) for c, p in wanted])

@@ -1,9 +1,11 @@
 """The upomnienie (formal reminder) for overdue taxes, and its PDF.
 
 Contents per the regulation of 4 December 2020 (Dz.U. 2020 poz. 2194): number and date, the
-creditor, the debtor, each amount owed with its period and due date, the interest accrued
-to the day of issue and its rate, how to pay, the cost of the reminder, and the warning that
-enforcement may start 7 days after delivery (u.p.e.a. art. 15 §1).
+creditor, the debtor with their identifier (PESEL of a person — kept for taxpayers only, see
+Payer.pesel — or NIP), each amount owed with its period and due date, the interest accrued
+to the day of issue and its rate, how to pay, the cost of the reminder, the warning that
+enforcement may start 7 days after delivery (u.p.e.a. art. 15 §1), and the signature of the
+person acting for the creditor.
 """
 
 from dataclasses import dataclass
@@ -85,9 +87,12 @@ def formal_reminder_html(*, gmina: Gmina, reminder: FormalReminder) -> str:
         qr = qr_svg(zbp_2d_string(nip=config.recipient_nip, account=account.number,
                                   amount=total, recipient=config.recipient_name or gmina.name,
                                   title=reminder.number))
+    issued_by = ""
+    if reminder.created_by is not None:
+        issued_by = reminder.created_by.get_full_name() or reminder.created_by.email
     return render_to_string("payments/reminder_pdf.html", {
         "gmina": gmina, "reminder": reminder, "payer": payer, "rows": rows,
-        "account": account, "qr": qr, "total": total,
+        "account": account, "qr": qr, "total": total, "issued_by": issued_by,
     })
 
 

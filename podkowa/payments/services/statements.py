@@ -17,6 +17,8 @@ from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,15 +31,21 @@ from podkowa.payments.models import (
     Payment,
     StatementLine,
 )
+from podkowa.payments.services.bulk import insert_rows
 from podkowa.payments.services.ledger import (
     Incoming,
-    charge_outstanding,
     payment_record,
-    payments_record_many,
+    payments_record_many_ids,
 )
 from podkowa.payments.statements import ParsedLine, StatementFormatError, camt, mt940
 
 TOKEN = re.compile(r"[\s,;]+")
+LINE_FIELDS = ["gmina", "statement", "line_number", "booked_on", "amount", "currency",
+               "bank_reference", "title", "counterparty", "counterparty_account",
+               "target_account", "status", "matched_by", "payer", "payment"]
+_TARGET, _STATUS, _MATCHED_BY, _PAYER, _PAYMENT = (
+    LINE_FIELDS.index(name) for name in ("target_account", "status", "matched_by", "payer",
+                                         "payment"))
 REFERENCE_CHUNK = 900  # below SQLite's limit of variables in one query
 
 
@@ -64,7 +72,8 @@ def statement_parse(data: bytes):
 
 class _Matcher:
     """What is known before the lines are read: every individual account, every open charge
-    by its decision or notice number."""
+    by its decision or notice number with what is still owed on it, and the charges of each
+    decision — a few queries for the whole file, none per line."""
 
     def __init__(self, gmina: Gmina) -> None:
         self.gmina = gmina
@@ -73,20 +82,26 @@ class _Matcher:
             IndividualAccount.objects.filter(gmina=gmina).values_list(
                 "number", "payer_id", "decision_id")}
         self.by_reference: dict[str, list[int]] = {}
-        for charge_id, reference in (Charge.objects.filter(
-                gmina=gmina, cancelled_at__isnull=True).exclude(reference="")
-                .values_list("pk", "reference")):
+        # charge id → (payer id, outstanding) as it stood before this file: the file's own
+        # credits are written together at the end.
+        self.owed: dict[int, tuple[int, int]] = {}
+        for charge_id, payer_id, reference, amount, paid in (
+                Charge.objects.filter(gmina=gmina, cancelled_at__isnull=True)
+                .exclude(reference="")
+                .annotate(paid=Coalesce(Sum("allocations__amount"), Value(0)))
+                .values_list("pk", "payer_id", "reference", "amount", "paid")):
             self.by_reference.setdefault(reference.upper(), []).append(charge_id)
+            self.owed[charge_id] = (payer_id, amount - paid)
         self._decision_charges: dict[int, list[int]] = {}
-        # Credits are written together at the end: a charge matched by its title once is
-        # not offered to a second line of the same file.
+        if any(decision_id for _payer, decision_id in self.accounts.values()):
+            for charge_id, decision_id in (Charge.objects.filter(
+                    gmina=gmina, decision__isnull=False).values_list("pk", "decision_id")):
+                self._decision_charges.setdefault(decision_id, []).append(charge_id)
+        # A charge matched by its title once is not offered to a second line of the file.
         self._taken: set[int] = set()
 
     def decision_charges(self, decision_id: int) -> list[int]:
-        if decision_id not in self._decision_charges:
-            self._decision_charges[decision_id] = list(Charge.objects.filter(
-                gmina=self.gmina, decision_id=decision_id).values_list("pk", flat=True))
-        return self._decision_charges[decision_id]
+        return self._decision_charges.get(decision_id, [])
 
     def match(self, line: ParsedLine):
         """(payer id, picked charge ids, matched_by, target account) or None."""
@@ -99,13 +114,10 @@ class _Matcher:
         candidates = set()
         for token in TOKEN.split(line.title.upper()):
             candidates.update(self.by_reference.get(token.strip(".:/"), ()))
-        if candidates:
-            exact = [c for c in Charge.objects.filter(gmina=self.gmina,
-                                                      pk__in=candidates - self._taken)
-                     if charge_outstanding(c) == line.amount]
-            if len(exact) == 1:
-                self._taken.add(exact[0].pk)
-                return exact[0].payer_id, [exact[0].pk], StatementLine.MatchedBy.TITLE, ""
+        exact = [pk for pk in candidates - self._taken if self.owed[pk][1] == line.amount]
+        if len(exact) == 1:
+            self._taken.add(exact[0])
+            return self.owed[exact[0]][0], exact, StatementLine.MatchedBy.TITLE, ""
         return None
 
 
@@ -118,8 +130,15 @@ def _known_references(gmina: Gmina, references: list[str]) -> set[str]:
     return known
 
 
-def _received_at(line: ParsedLine) -> datetime:
-    return timezone.make_aware(datetime.combine(line.booked_on, time(12, 0)))
+def _received_at(line: ParsedLine, memo: dict | None = None) -> datetime:
+    """Noon of the booking day, Warsaw time (a statement has few distinct days: `memo`
+    keeps each one made once)."""
+    if memo is not None and line.booked_on in memo:
+        return memo[line.booked_on]
+    at = timezone.make_aware(datetime.combine(line.booked_on, time(12, 0)))
+    if memo is not None:
+        memo[line.booked_on] = at
+    return at
 
 
 @transaction.atomic
@@ -141,47 +160,47 @@ def statement_import(*, gmina: Gmina, data: bytes, file_name: str = "",
                   for line in parsed.lines]
     known = _known_references(gmina, references)
     matcher = _Matcher(gmina)
-    rows: list[StatementLine] = []
+    # One tuple per line in the order of LINE_FIELDS (a model instance per line would be
+    # most of the import's time); the payment id is filled in once the payments exist.
+    rows: list[list] = []
     counts = {"matched": 0, "unmatched": 0, "ignored": 0, "already_known": 0}
     seen: set[str] = set()
-    credits: list[tuple[StatementLine, Incoming]] = []
+    credits: list[tuple[list, Incoming]] = []
+    noon: dict = {}
     for line, reference in zip(parsed.lines, references, strict=True):
         if reference in known or reference in seen:
             counts["already_known"] += 1
             continue
         seen.add(reference)
-        row = StatementLine(
-            gmina=gmina, statement=statement, line_number=line.number, booked_on=line.booked_on,
-            amount=line.amount, currency=line.currency, bank_reference=reference[:120],
-            title=line.title[:500], counterparty=line.counterparty[:300],
-            counterparty_account=line.counterparty_account[:34],
-            target_account=(line.target_accounts[0] if line.target_accounts else "")[:34])
+        row = [gmina.pk, statement.pk, line.number, line.booked_on, line.amount, line.currency,
+               reference[:120], line.title[:500], line.counterparty[:300],
+               line.counterparty_account[:34],
+               (line.target_accounts[0] if line.target_accounts else "")[:34],
+               StatementLine.Status.UNMATCHED, "", None, None]
+        rows.append(row)
         if line.amount <= 0 or line.currency != "PLN":
-            row.status = StatementLine.Status.IGNORED if line.amount <= 0 \
-                else StatementLine.Status.UNMATCHED
+            if line.amount <= 0:
+                row[_STATUS] = StatementLine.Status.IGNORED
             counts["ignored" if line.amount <= 0 else "unmatched"] += 1
-            rows.append(row)
             continue
         found = matcher.match(line)
         if found is None:
-            row.status = StatementLine.Status.UNMATCHED
             counts["unmatched"] += 1
-        else:
-            payer_id, picked, matched_by, target = found
-            row.status, row.matched_by, row.payer_id = (StatementLine.Status.MATCHED,
-                                                        matched_by, payer_id)
-            if target:
-                row.target_account = target
-            credits.append((row, Incoming(
-                payer_id=payer_id, amount=line.amount, reference=f"bank:{reference}",
-                title=line.title, received_at=_received_at(line), charge_ids=tuple(picked))))
-            counts["matched"] += 1
-        rows.append(row)
-    recorded = payments_record_many(gmina=gmina, method=Payment.Method.BANK,
-                                    incoming=[item for _row, item in credits])
-    for (row, _item), result in zip(credits, recorded, strict=True):
-        row.payment = result.payment
-    StatementLine.objects.bulk_create(rows, batch_size=1000)
+            continue
+        payer_id, picked, matched_by, target = found
+        row[_STATUS], row[_MATCHED_BY], row[_PAYER] = (StatementLine.Status.MATCHED,
+                                                       matched_by, payer_id)
+        if target:
+            row[_TARGET] = target
+        credits.append((row, Incoming(
+            payer_id=payer_id, amount=line.amount, reference=f"bank:{reference}",
+            title=line.title, received_at=_received_at(line, noon), charge_ids=tuple(picked))))
+        counts["matched"] += 1
+    recorded = payments_record_many_ids(gmina=gmina, method=Payment.Method.BANK,
+                                        incoming=[item for _row, item in credits])
+    for row, item in credits:
+        row[_PAYMENT] = recorded[item.reference][0]
+    insert_rows(StatementLine, LINE_FIELDS, rows)
     statement.lines_total = len(rows)
     statement.lines_matched = counts["matched"]
     statement.save(update_fields=["lines_total", "lines_matched"])

@@ -21,7 +21,7 @@ from podkowa.core.calendar import next_working_day
 from podkowa.core.models import Gmina
 from podkowa.payments.models import ChargeSource, Payer, TaxDecision
 from podkowa.payments.services.accounts import individual_account_ensure
-from podkowa.payments.services.ledger import charge_create
+from podkowa.payments.services.ledger import charge_create, payer_taxpayer_pesel_set
 
 PERSON_DATES = ((3, 15), (5, 15), (9, 15), (11, 15))
 AT_ONCE_LIMIT = 100_00  # grosze: 100 zł
@@ -66,9 +66,11 @@ def instalment_schedule(*, year: int, amount: int, firm: bool = False,
 @transaction.atomic
 def tax_decision_issue(*, gmina: Gmina, payer: Payer, source: ChargeSource, number: str,
                        year: int, amount: int, issued_on: date,
-                       delivered_on: date | None = None, actor=None) -> TaxDecision:
+                       delivered_on: date | None = None, actor=None,
+                       pesel: str = "") -> TaxDecision:
     """A decision and its instalments as charges (and its own account number when the town
-    numbers per decision)."""
+    numbers per decision). `pesel`: the taxpayer's, for a person — kept on the payer, since
+    the tax obligation (and the upomnienie that may follow) names the person by it."""
     number = (number or "").strip()
     if not number:
         raise ValidationError({"number": _("Give the decision number.")})
@@ -82,6 +84,8 @@ def tax_decision_issue(*, gmina: Gmina, payer: Payer, source: ChargeSource, numb
         raise ValidationError({"year": _("Give a tax year.")})
     if TaxDecision.objects.filter(gmina=gmina, number=number).exists():
         raise ValidationError({"number": _("A decision with this number already exists.")})
+    if pesel:
+        payer_taxpayer_pesel_set(gmina=gmina, payer=payer, pesel=pesel)
     decision = TaxDecision.objects.create(gmina=gmina, payer=payer, source=source,
                                           number=number, year=year, amount=amount,
                                           issued_on=issued_on)
