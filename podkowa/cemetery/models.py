@@ -7,6 +7,8 @@ entry: every change of a book row writes a BookEntryVersion (who, when, why, the
 so the entry as it stood before stays readable (§9 of the regulation).
 """
 
+import secrets
+
 from django.conf import settings
 from django.contrib.gis.db import models as gis
 from django.core.exceptions import PermissionDenied
@@ -15,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from podkowa.core.tenancy import TenantModel
+
+
+def new_search_stamp() -> str:
+    return secrets.token_hex(8)
 
 
 class Cemetery(TenantModel):
@@ -36,6 +42,11 @@ class Cemetery(TenantModel):
     # Bumped by every change of the alley network: the in-memory route graph is rebuilt when
     # the number it was built from is old.
     graph_version = models.PositiveIntegerField(default=0, editable=False)
+    # Set anew by every write of what the search reads of this cemetery's burials: each
+    # process's search index is rebuilt when it sees another one (selectors/search.py).
+    # Random rather than counted, so a rolled-back write can never leave an old index
+    # looking current.
+    search_stamp = models.CharField(max_length=16, default=new_search_stamp, editable=False)
 
     class Meta:
         verbose_name = _("cemetery")

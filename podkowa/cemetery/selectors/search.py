@@ -1,20 +1,27 @@
 """Finding a person among the burials: tolerant of dropped diacritics, one-letter typos,
 gendered surname forms, swapped name order, maiden names and approximate years.
 
-The database does only what SpatiaLite and PostGIS answer identically — equality and prefix
-ranges on keys we computed ourselves (podkowa/cemetery/text.py) — and Python ranks the
-candidates, so both databases give the same results in the same order.
+Matching and ranking run in Python over a per-process index of the town's burials (their
+names as search keys from podkowa/cemetery/text.py, their dates and places), so SpatiaLite
+and PostGIS give the same results in the same order, and a search costs one small query (is
+the index still current?) instead of a round of queries per typed word. The index is rebuilt
+when any cemetery of the town has a new `search_stamp`: every service that changes what the
+search reads sets one in the same transaction (podkowa/cemetery/services/books.py), and the
+cemeteries' names and privacy periods are part of the check itself.
 """
 
+import bisect
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Q
 from django.utils import timezone
 
 from podkowa.cemetery import text
-from podkowa.cemetery.models import Burial, BurialSearchWord, Cemetery, SearchVariant
+from podkowa.cemetery.models import Burial, Cemetery, SearchVariant
 from podkowa.cemetery.selectors.privacy import hidden_by
 from podkowa.core.models import Gmina
 
@@ -27,6 +34,7 @@ DEFAULT_TOLERANCE = 1
 EXACT, ONE_EDIT, PREFIX, TWO_EDITS = 1.0, 0.8, 0.7, 0.4
 # The surname is what people search by first: a tie is broken in its favour.
 FIELD_WEIGHT = {"surname": 1.0, "family_name": 0.95, "given_names": 0.9}
+_WEIGHTS = (FIELD_WEIGHT["surname"], FIELD_WEIGHT["given_names"], FIELD_WEIGHT["family_name"])
 
 
 @dataclass(frozen=True)
@@ -43,9 +51,31 @@ class Query:
         return not (self.words or self.years or self.born or self.died or self.quarter)
 
 
+@dataclass(frozen=True, slots=True)
+class FoundBurial:
+    """What a search result shows of a burial; `hidden`: the recently deceased's dates are
+    withheld (selectors/privacy.py)."""
+
+    pk: int
+    record_number: str
+    surname: str
+    given_names: str
+    family_name: str
+    birth_date: date | None
+    birth_year: int | None
+    death_date: date | None
+    death_year: int | None
+    grave_id: int
+    cemetery: str
+    quarter: str
+    row: str
+    number: str
+    hidden: bool
+
+
 @dataclass(frozen=True)
 class Hit:
-    burial: Burial
+    burial: FoundBurial
     score: float
 
 
@@ -60,37 +90,108 @@ def query_parse(q: str, *, born: int | None = None, died: int | None = None,
                  quarter=(quarter or "").strip())
 
 
-def _word_matches(gmina: Gmina, token: str, *, typing: bool) -> dict[str, float]:
-    """Index words this query word may mean, with how well each fits."""
-    found: dict[str, float] = {}
-    variants = text.deletions(token)
-    for word in (SearchVariant.objects.filter(gmina=gmina, variant__in=variants)
-                 .values_list("word", flat=True).distinct()):
-        distance = text.edit_distance(token, word)
-        score = EXACT if distance == 0 else ONE_EDIT if distance == 1 else (
-            TWO_EDITS if distance == 2 and len(token) >= 6 else 0.0)
-        if score:
-            found[word] = max(found.get(word, 0.0), score)
-    if typing and len(token) >= 3:
-        # As-you-type: the last word's last letters are not there yet. (A LIKE prefix, not a
-        # range: a range depends on the database's collation, LIKE on lower-case ASCII does
-        # not.)
-        prefixed = (SearchVariant.objects.filter(
-            gmina=gmina, is_word=True, variant__startswith=token)
-            .order_by("variant").values_list("word", flat=True)[:MAX_PREFIX_WORDS])
-        for word in prefixed:
-            if word != token:
-                found[word] = max(found.get(word, 0.0), PREFIX)
+# --- the index ----------------------------------------------------------------------------
+
+# A burial in the index, a plain tuple (200,000 of them must stay small): these positions.
+(_PK, _RECORD, _SURNAME, _GIVEN, _FAMILY, _BIRTH_DATE, _BIRTH_YEAR, _DEATH_DATE, _DEATH_YEAR,
+ _BURIAL_DATE, _GRAVE, _NUMBER, _QUARTER, _ROW, _CEMETERY, _ALLOWS, _FIELDS) = range(17)
+_COLUMNS = ("pk", "record_number", "surname", "given_names", "family_name", "birth_date",
+            "birth_year", "death_date", "death_year", "burial_date", "grave_id",
+            "grave__number", "grave__quarter__code", "grave__row__code", "grave__cemetery_id",
+            "grave__holder_allows_details", "search_key")
+
+
+class _Index:
+    def __init__(self, gmina: Gmina, stamp: tuple):
+        self.stamp = stamp
+        # cemetery id → (name, years the recently deceased's details are hidden)
+        self.cemeteries = {pk: (name, years) for pk, _stamp, name, years in stamp}
+        self.words = sorted(SearchVariant.objects.filter(gmina=gmina, is_word=True)
+                            .values_list("word", flat=True))
+        variants: dict[str, list[str]] = defaultdict(list)
+        for word in self.words:  # the same variants books._index writes for each word
+            for variant in text.deletions(word):
+                variants[variant].append(word)
+        self.variants = dict(variants)
+        self.rows: dict[int, tuple] = {}
+        postings: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        # Names, dates and places repeat: each distinct value is kept once.
+        same: dict = {}
+        for values in (Burial.objects.filter(gmina=gmina).values_list(*_COLUMNS)
+                       .iterator(chunk_size=5000)):
+            parts = [*values[-1].split("|"), "", "", ""][:3]
+            fields = tuple(tuple(same.setdefault(w, w) for w in part.split())
+                           for part in parts)
+            row = (values[_PK], values[_RECORD],
+                   *(same.setdefault(v, v) for v in values[_SURNAME:_GRAVE]), values[_GRAVE],
+                   *(same.setdefault(v, v) for v in values[_NUMBER:_FIELDS]),
+                   same.setdefault(fields, fields))
+            self.rows[row[_PK]] = row
+            for word in set().union(*fields):
+                postings[row[_CEMETERY]][word].append(row[_PK])
+        self.postings = {cemetery: {w: tuple(ids) for w, ids in words.items()}
+                         for cemetery, words in postings.items()}
+        if len(self.postings) == 1:
+            self.everywhere = next(iter(self.postings.values()))
+        else:
+            merged: dict[str, list[int]] = defaultdict(list)
+            for words in self.postings.values():
+                for word, ids in words.items():
+                    merged[word].extend(ids)
+            self.everywhere = {w: tuple(ids) for w, ids in merged.items()}
+
+    def word_matches(self, token: str, *, typing: bool) -> dict[str, float]:
+        """Index words this query word may mean, with how well each fits."""
+        found: dict[str, float] = {}
+        variants = self.variants
+        near = {w for v in text.deletions(token) for w in variants.get(v, ())}
+        for word in near:
+            distance = text.edit_distance(token, word)
+            score = EXACT if distance == 0 else ONE_EDIT if distance == 1 else (
+                TWO_EDITS if distance == 2 and len(token) >= 6 else 0.0)
+            if score:
+                found[word] = score
+        if typing and len(token) >= 3:
+            # As-you-type: the last word's last letters are not there yet.
+            words = self.words
+            start = bisect.bisect_left(words, token)
+            for word in words[start:start + MAX_PREFIX_WORDS]:
+                if not word.startswith(token):
+                    break
+                if word != token:
+                    found[word] = max(found.get(word, 0.0), PREFIX)
+        return found
+
+
+_INDEXES: dict[int, _Index] = {}
+_BUILD_LOCK = threading.Lock()
+
+
+def _stamp(gmina: Gmina) -> tuple:
+    return tuple(Cemetery.objects.filter(gmina=gmina).order_by("pk").values_list(
+        "pk", "search_stamp", "name", "recent_death_privacy_years"))
+
+
+def _index(gmina: Gmina) -> _Index:
+    """The town's index, rebuilt first when a write since made it old. The stamp is read
+    before the rows, so an index is never newer-labelled than what it holds."""
+    stamp = _stamp(gmina)
+    found = _INDEXES.get(gmina.pk)
+    if found is not None and found.stamp == stamp:
+        return found
+    with _BUILD_LOCK:
+        found = _INDEXES.get(gmina.pk)
+        if found is None or found.stamp != stamp:
+            found = _INDEXES[gmina.pk] = _Index(gmina, stamp)
     return found
 
 
-def _token_score(token_matches: dict[str, float], fields: dict[str, list[str]]) -> float:
-    best = 0.0
-    for field, words in fields.items():
-        for word in words:
-            score = token_matches.get(word, 0.0) * FIELD_WEIGHT[field]
-            best = max(best, score)
-    return best
+def index_clear() -> None:
+    with _BUILD_LOCK:
+        _INDEXES.clear()
+
+
+# --- ranking ------------------------------------------------------------------------------
 
 
 def _year_fit(year: int | None, wanted: int, tolerance: int) -> float:
@@ -102,71 +203,144 @@ def _year_fit(year: int | None, wanted: int, tolerance: int) -> float:
     return 1.0 - 0.1 * gap
 
 
+def _best_ids(matches: list[dict[str, float]], postings: dict[str, tuple]) -> set[int]:
+    """The MAX_CANDIDATES burials that fit most query words best (ties: lowest id).
+
+    The person sought matches every word typed (each within a typo), so the rarest word alone
+    bounds the candidates: "Jan Kowalski" reads the few Kowalskis, not every Jan. When nobody
+    matches it (a word beyond a typo), all words are used."""
+    empty = ()
+    candidates = None
+    if len(matches) > 1:
+        sizes = sorted((sum(len(postings.get(w, empty)) for w in m), i)
+                       for i, m in enumerate(matches))
+        if sizes[0][0]:
+            candidates = set().union(*(postings.get(w, empty) for w in matches[sizes[0][1]]))
+    if candidates is None:
+        candidates = set().union(*(postings.get(w, empty) for m in matches for w in m))
+    # Per query word, the candidates by how well their best name word fits it: a few
+    # disjoint sets, so the ranking is set algebra, not a loop over thousands of people.
+    levels = []
+    for m in matches:
+        by_score: dict[float, list[str]] = defaultdict(list)
+        for word, score in m.items():
+            by_score[score].append(word)
+        taken: set[int] = set()
+        level = []
+        for score in sorted(by_score, reverse=True):
+            ids = set().union(*(postings.get(w, empty) for w in by_score[score]))
+            ids &= candidates
+            ids -= taken
+            if ids:
+                taken |= ids
+                level.append((score, ids))
+        levels.append(level)
+    buckets: dict[float, list[set[int]]] = defaultdict(list)
+
+    def split(position: int, part: set[int], total: float) -> None:
+        if position == len(levels):
+            buckets[total].append(part)
+            return
+        rest = part
+        for score, ids in levels[position]:
+            both = part & ids
+            if both:
+                split(position + 1, both, total + score)
+                rest = rest - both
+        if rest:
+            split(position + 1, rest, total)
+
+    split(0, candidates, 0)
+    best: set[int] = set()
+    for total in sorted(buckets, reverse=True):
+        room = MAX_CANDIDATES - len(best)
+        members = set().union(*buckets[total])
+        if len(members) <= room:
+            best |= members
+        else:
+            best.update(sorted(members)[:room])
+            break
+    return best
+
+
+def _found(row: tuple, index: _Index, hidden: bool) -> FoundBurial:
+    return FoundBurial(
+        pk=row[_PK], record_number=row[_RECORD], surname=row[_SURNAME], given_names=row[_GIVEN],
+        family_name=row[_FAMILY], birth_date=row[_BIRTH_DATE], birth_year=row[_BIRTH_YEAR],
+        death_date=row[_DEATH_DATE], death_year=row[_DEATH_YEAR], grave_id=row[_GRAVE],
+        cemetery=index.cemeteries[row[_CEMETERY]][0], quarter=row[_QUARTER], row=row[_ROW],
+        number=row[_NUMBER], hidden=hidden)
+
+
+def _hidden(row: tuple, index: _Index, today: date) -> bool:
+    return hidden_by(holder_allows=row[_ALLOWS], years=index.cemeteries[row[_CEMETERY]][1],
+                     death_date=row[_DEATH_DATE], death_year=row[_DEATH_YEAR],
+                     burial_date=row[_BURIAL_DATE], today=today)
+
+
 def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = None,
                   limit: int = 10) -> list[Hit]:
     """The burials that best fit the query, best first (ties: surname, given names, id)."""
     if query.empty:
         return []
-    base = Burial.objects.filter(gmina=gmina)
-    if cemetery is not None:
-        base = base.filter(grave__cemetery=cemetery)
-    if query.quarter:
-        base = base.filter(grave__quarter__code__iexact=query.quarter)
-    matches = [_word_matches(gmina, token, typing=(i == len(query.words) - 1))
-               for i, token in enumerate(query.words)]
+    index = _index(gmina)
     if query.words:
-        all_words = set().union(*matches)
-        if not all_words:
+        matches = [index.word_matches(token, typing=(i == len(query.words) - 1))
+                   for i, token in enumerate(query.words)]
+        if not any(matches):
             return []
-        coverage: dict[int, dict[int, float]] = defaultdict(dict)
-        index = BurialSearchWord.objects.filter(gmina=gmina)
-        if cemetery is not None:
-            index = index.filter(cemetery_id_copy=cemetery.pk)
-        found = index.filter(word__in=all_words)
-        if len(matches) > 1:
-            # The person sought matches every word typed (each within a typo), so the rarest
-            # word alone bounds the candidates: "Jan Kowalski" reads the few Kowalskis, not
-            # every Jan. When nobody matches it (a word beyond a typo), all words are used.
-            sizes = sorted((index.filter(word__in=m).count(), i) for i, m in enumerate(matches))
-            rarest = matches[sizes[0][1]]
-            if sizes[0][0]:
-                found = found.filter(burial_id__in=index.filter(word__in=rarest)
-                                     .values("burial_id"))
-        for burial_id, word in found.values_list("burial_id", "word"):
-            seen = coverage[burial_id]
-            for position, token_matches in enumerate(matches):
-                score = token_matches.get(word)
-                if score and score > seen.get(position, 0.0):
-                    seen[position] = score
-        ranked_ids = sorted(coverage, key=lambda b: (-sum(coverage[b].values()), b))
-        rows = base.filter(pk__in=ranked_ids[:MAX_CANDIDATES])
+        postings = (index.everywhere if cemetery is None
+                    else index.postings.get(cemetery.pk, {}))
+        ids = _best_ids(matches, postings)
     else:
+        base = Burial.objects.filter(gmina=gmina)
+        if cemetery is not None:
+            base = base.filter(grave__cemetery=cemetery)
+        if query.quarter:
+            base = base.filter(grave__quarter__code__iexact=query.quarter)
         years = [y for y in (query.born, query.died, *query.years) if y]
         window = Q()
         for year in years:
             span = (year - query.tolerance, year + query.tolerance)
             window |= Q(birth_year__range=span) | Q(death_year__range=span)
-        rows = base.filter(window).order_by("surname", "given_names", "id")[:MAX_CANDIDATES]
-    # Ranked on plain values; only the winners become model instances.
+        # The order of names is the database's here (its collation), as it always was.
+        ids = list(base.filter(window).order_by("surname", "given_names", "id")
+                   .values_list("pk", flat=True)[:MAX_CANDIDATES])
+        matches = []
     today = timezone.localdate()
+    # The quarter as the database's iexact compares it (quarter codes are plain letters).
+    quarter = query.quarter.upper() if query.words else ""
+    dated = bool(query.born or query.died or query.years)
+    token_scores: dict[int, float] = {}  # one name (its fields) is scored once per search
+    rows = index.rows
     scored = []
-    for (pk, key, surname, given, birth_year, death_year, death_date, burial_date, allows,
-         years_hidden) in rows.values_list(
-            "pk", "search_key", "surname", "given_names", "birth_year", "death_year",
-            "death_date", "burial_date", "grave__holder_allows_details",
-            "grave__cemetery__recent_death_privacy_years"):
-        if hidden_by(holder_allows=allows, years=years_hidden, death_date=death_date,
-                     death_year=death_year, burial_date=burial_date, today=today):
+    for pk in ids:
+        row = rows.get(pk)
+        if row is None:  # written after the index was stamped: the next search has it
+            continue
+        if quarter and row[_QUARTER].upper() != quarter:
+            continue
+        birth_year, death_year = row[_BIRTH_YEAR], row[_DEATH_YEAR]
+        if dated and _hidden(row, index, today):
             birth_year = death_year = None
         if query.born and not _year_fit(birth_year, query.born, query.tolerance):
             continue
         if query.died and not _year_fit(death_year, query.died, query.tolerance):
             continue
-        if query.words:
-            parts = [*key.split("|"), "", "", ""][:3]
-            fields = {"surname": parts[0].split(), "given_names": parts[1].split(),
-                      "family_name": parts[2].split()}
-            score = sum(_token_score(m, fields) for m in matches) / len(matches)
+        if matches:
+            fields = row[_FIELDS]
+            score = token_scores.get(id(fields))
+            if score is None:
+                total = 0.0
+                for m in matches:
+                    best = 0.0
+                    for words, weight in zip(fields, _WEIGHTS, strict=True):
+                        for word in words:
+                            fit = m.get(word, 0.0) * weight
+                            if fit > best:
+                                best = fit
+                    total += best
+                score = token_scores[id(fields)] = total / len(matches)
             if score <= 0:
                 continue
         else:
@@ -177,12 +351,10 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
             # A year that fits no date of this person makes them a worse answer, not none:
             # the asker may remember it wrong.
             score *= 1.0 + 0.25 * fit if fit else 0.6
-        scored.append((-round(score, 6), surname, given, pk))
+        scored.append((-round(score, 6), row[_SURNAME], row[_GIVEN], pk))
     scored.sort()
-    top = scored[:limit]
-    burials = Burial.objects.filter(gmina=gmina, pk__in=[pk for *_rest, pk in top]) \
-        .select_related("grave__quarter", "grave__row", "grave__cemetery") \
-        .defer("grave__location", "grave__outline", "grave__quarter__area",
-               "grave__cemetery__location")
-    by_pk = {b.pk: b for b in burials}
-    return [Hit(by_pk[pk], -negative) for negative, _s, _g, pk in top]
+    hits = []
+    for negative, _surname, _given, pk in scored[:limit]:
+        row = rows[pk]
+        hits.append(Hit(_found(row, index, _hidden(row, index, today)), -negative))
+    return hits

@@ -30,6 +30,7 @@ from podkowa.cemetery.models import (
     Quarter,
     Row,
     SearchVariant,
+    new_search_stamp,
 )
 from podkowa.core.models import Gmina
 
@@ -46,6 +47,8 @@ GRAVE_FIELDS = ["record_number", "kind", "in_monuments_register", "notes",
                 "holder_allows_details", "holder_vetoes_public_content", "paid_until"]
 HOLDER_FIELDS = ["first_name", "last_name", "address", "email", "phone", "since",
                  "is_current"]
+# What the search reads of a grave besides its place (selectors/search.py).
+GRAVE_SEARCH_FIELDS = {"holder_allows_details"}
 # What the book keeps of a holder, in every version. Contact details are not part of it: they
 # change without a correction and the shredder must be able to erase them for good.
 HOLDER_BOOK_FIELDS = ["first_name", "last_name", "since", "is_current"]
@@ -55,6 +58,12 @@ def _json_value(value):
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def _search_changed(cemetery_ids: Iterable[int]) -> None:
+    """Tell every process's search index (selectors/search.py) that these cemeteries' burials
+    changed; in the writing transaction, so the news and the change land together."""
+    Cemetery.objects.filter(pk__in=set(cemetery_ids)).update(search_stamp=new_search_stamp())
 
 
 def _snapshot(obj, fields: list[str]) -> dict:
@@ -179,6 +188,8 @@ def grave_correct(*, gmina: Gmina, grave_id: int, changes: dict, actor, reason: 
     for name, value in changes.items():
         setattr(grave, name, value)
     grave.save()
+    if GRAVE_SEARCH_FIELDS & set(changes):
+        _search_changed([grave.cemetery_id])
     last = (BookEntryVersion.objects.filter(gmina=gmina, book="grave", entry_id=grave.pk)
             .order_by("-version").values_list("version", flat=True).first()) or 0
     _version_write(gmina=gmina, book=BookEntryVersion.Book.GRAVE,
@@ -386,6 +397,7 @@ def burials_register(*, gmina: Gmina, entries: Iterable[tuple[Grave, dict]], act
                          author_label=label, reason=(reason or _("entry created"))[:500])
         for b in burials], batch_size=1000)
     _index(gmina, burials, fresh=True)
+    _search_changed(grave.cemetery_id for grave, _data in cleaned)
     return burials
 
 
@@ -422,6 +434,7 @@ def burial_correct(*, gmina: Gmina, burial_id: int, changes: dict, actor,
     _version_write(gmina=gmina, book=BookEntryVersion.Book.BURIAL, obj=burial,
                    fields=BURIAL_FIELDS, actor=actor, reason=reason)
     _index(gmina, [burial])
+    _search_changed([burial.grave.cemetery_id])
     return burial
 
 
