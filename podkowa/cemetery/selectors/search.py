@@ -11,12 +11,14 @@ cemeteries' names and privacy periods are part of the check itself.
 """
 
 import bisect
+import gc
 import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -167,9 +169,16 @@ _INDEXES: dict[int, _Index] = {}
 _BUILD_LOCK = threading.Lock()
 
 
+_STAMP_SQL = (f"SELECT id, search_stamp, name, recent_death_privacy_years "  # noqa: S608
+              f"FROM {Cemetery._meta.db_table} WHERE gmina_id = %s ORDER BY id")
+
+
 def _stamp(gmina: Gmina) -> tuple:
-    return tuple(Cemetery.objects.filter(gmina=gmina).order_by("pk").values_list(
-        "pk", "search_stamp", "name", "recent_death_privacy_years"))
+    # Every search asks this: plain SQL, as the ORM would spend more building the query than
+    # the database answering it.
+    with connection.cursor() as cursor:
+        cursor.execute(_STAMP_SQL, [gmina.pk])
+        return tuple(tuple(row) for row in cursor.fetchall())
 
 
 def _index(gmina: Gmina) -> _Index:
@@ -183,6 +192,11 @@ def _index(gmina: Gmina) -> _Index:
         found = _INDEXES.get(gmina.pk)
         if found is None or found.stamp != stamp:
             found = _INDEXES[gmina.pk] = _Index(gmina, stamp)
+            # The index is millions of small objects without cycles: left to the cyclic
+            # garbage collector, every full collection would walk them all (tens of
+            # milliseconds, in the middle of some search). Reference counting still frees
+            # them when the index is replaced.
+            gc.freeze()
     return found
 
 
@@ -203,8 +217,10 @@ def _year_fit(year: int | None, wanted: int, tolerance: int) -> float:
     return 1.0 - 0.1 * gap
 
 
-def _best_ids(matches: list[dict[str, float]], postings: dict[str, tuple]) -> set[int]:
-    """The MAX_CANDIDATES burials that fit most query words best (ties: lowest id).
+def _candidates(matches: list[dict[str, float]], postings: dict[str, tuple]
+                ) -> list[tuple[float, set[int]]]:
+    """The MAX_CANDIDATES burials that fit most query words best (ties: lowest id), in
+    groups of equal fit, best first: (sum over query words of the best fit, burial ids).
 
     The person sought matches every word typed (each within a typo), so the rarest word alone
     bounds the candidates: "Jan Kowalski" reads the few Kowalskis, not every Jan. When nobody
@@ -219,7 +235,7 @@ def _best_ids(matches: list[dict[str, float]], postings: dict[str, tuple]) -> se
     if candidates is None:
         candidates = set().union(*(postings.get(w, empty) for m in matches for w in m))
     # Per query word, the candidates by how well their best name word fits it: a few
-    # disjoint sets, so the ranking is set algebra, not a loop over thousands of people.
+    # disjoint sets, so the grouping is set algebra, not a loop over thousands of people.
     levels = []
     for m in matches:
         by_score: dict[float, list[str]] = defaultdict(list)
@@ -228,18 +244,19 @@ def _best_ids(matches: list[dict[str, float]], postings: dict[str, tuple]) -> se
         taken: set[int] = set()
         level = []
         for score in sorted(by_score, reverse=True):
-            ids = set().union(*(postings.get(w, empty) for w in by_score[score]))
-            ids &= candidates
+            ids = candidates.intersection(*(postings.get(w, empty) for w in by_score[score])
+                                          ) if len(by_score[score]) == 1 else (
+                candidates & set().union(*(postings.get(w, empty) for w in by_score[score])))
             ids -= taken
             if ids:
                 taken |= ids
                 level.append((score, ids))
         levels.append(level)
-    buckets: dict[float, list[set[int]]] = defaultdict(list)
+    groups: dict[float, list[set[int]]] = defaultdict(list)
 
     def split(position: int, part: set[int], total: float) -> None:
         if position == len(levels):
-            buckets[total].append(part)
+            groups[total].append(part)
             return
         rest = part
         for score, ids in levels[position]:
@@ -251,16 +268,16 @@ def _best_ids(matches: list[dict[str, float]], postings: dict[str, tuple]) -> se
             split(position + 1, rest, total)
 
     split(0, candidates, 0)
-    best: set[int] = set()
-    for total in sorted(buckets, reverse=True):
-        room = MAX_CANDIDATES - len(best)
-        members = set().union(*buckets[total])
-        if len(members) <= room:
-            best |= members
-        else:
-            best.update(sorted(members)[:room])
+    result = []
+    room = MAX_CANDIDATES
+    for total in sorted(groups, reverse=True):
+        members = set().union(*groups[total])
+        if len(members) >= room:
+            result.append((total, set(sorted(members)[:room])))
             break
-    return best
+        result.append((total, members))
+        room -= len(members)
+    return result
 
 
 def _found(row: tuple, index: _Index, hidden: bool) -> FoundBurial:
@@ -291,7 +308,7 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
             return []
         postings = (index.everywhere if cemetery is None
                     else index.postings.get(cemetery.pk, {}))
-        ids = _best_ids(matches, postings)
+        groups = _candidates(matches, postings)
     else:
         base = Burial.objects.filter(gmina=gmina)
         if cemetery is not None:
@@ -304,57 +321,72 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
             span = (year - query.tolerance, year + query.tolerance)
             window |= Q(birth_year__range=span) | Q(death_year__range=span)
         # The order of names is the database's here (its collation), as it always was.
-        ids = list(base.filter(window).order_by("surname", "given_names", "id")
-                   .values_list("pk", flat=True)[:MAX_CANDIDATES])
+        groups = [(0.0, list(base.filter(window).order_by("surname", "given_names", "id")
+                             .values_list("pk", flat=True)[:MAX_CANDIDATES]))]
         matches = []
     today = timezone.localdate()
     # The quarter as the database's iexact compares it (quarter codes are plain letters).
     quarter = query.quarter.upper() if query.words else ""
     dated = bool(query.born or query.died or query.years)
+    # A name word counts at most its fit (field weights are ≤ 1) and each year at most ×1.25,
+    # so a group's fit bounds its members' scores: once the best `limit` are surely above
+    # that, the weaker groups cannot place (the margin covers rounding).
+    most = (1.25 ** len(query.years)) * (1 + 1e-9) / max(len(matches), 1)
     token_scores: dict[int, float] = {}  # one name (its fields) is scored once per search
     rows = index.rows
-    scored = []
-    for pk in ids:
-        row = rows.get(pk)
-        if row is None:  # written after the index was stamped: the next search has it
-            continue
-        if quarter and row[_QUARTER].upper() != quarter:
-            continue
-        birth_year, death_year = row[_BIRTH_YEAR], row[_DEATH_YEAR]
-        if dated and _hidden(row, index, today):
-            birth_year = death_year = None
-        if query.born and not _year_fit(birth_year, query.born, query.tolerance):
-            continue
-        if query.died and not _year_fit(death_year, query.died, query.tolerance):
-            continue
-        if matches:
-            fields = row[_FIELDS]
-            score = token_scores.get(id(fields))
-            if score is None:
-                total = 0.0
-                for m in matches:
-                    best = 0.0
-                    for words, weight in zip(fields, _WEIGHTS, strict=True):
-                        for word in words:
-                            fit = m.get(word, 0.0) * weight
-                            if fit > best:
-                                best = fit
-                    total += best
-                score = token_scores[id(fields)] = total / len(matches)
-            if score <= 0:
+    scored: list[tuple] = []
+    for total, ids in groups:
+        if matches and len(scored) >= limit:
+            scored.sort()
+            del scored[limit:]
+            if round(total * most, 6) < -scored[-1][0]:
+                break
+        for pk in ids:
+            row = rows.get(pk)
+            if row is None:  # written after the index was stamped: the next search has it
                 continue
-        else:
-            score = 1.0
-        for year in query.years:
-            fit = max(_year_fit(birth_year, year, query.tolerance),
-                      _year_fit(death_year, year, query.tolerance))
-            # A year that fits no date of this person makes them a worse answer, not none:
-            # the asker may remember it wrong.
-            score *= 1.0 + 0.25 * fit if fit else 0.6
-        scored.append((-round(score, 6), row[_SURNAME], row[_GIVEN], pk))
+            if quarter and row[_QUARTER].upper() != quarter:
+                continue
+            birth_year, death_year = row[_BIRTH_YEAR], row[_DEATH_YEAR]
+            if dated and _hidden(row, index, today):
+                birth_year = death_year = None
+            if query.born and not _year_fit(birth_year, query.born, query.tolerance):
+                continue
+            if query.died and not _year_fit(death_year, query.died, query.tolerance):
+                continue
+            if matches:
+                fields = row[_FIELDS]
+                score = token_scores.get(id(fields))
+                if score is None:
+                    score = token_scores[id(fields)] = _names_fit(matches, fields)
+                if score <= 0:
+                    continue
+            else:
+                score = 1.0
+            for year in query.years:
+                fit = max(_year_fit(birth_year, year, query.tolerance),
+                          _year_fit(death_year, year, query.tolerance))
+                # A year that fits no date of this person makes them a worse answer, not
+                # none: the asker may remember it wrong.
+                score *= 1.0 + 0.25 * fit if fit else 0.6
+            scored.append((-round(score, 6), row[_SURNAME], row[_GIVEN], pk))
     scored.sort()
     hits = []
     for negative, _surname, _given, pk in scored[:limit]:
         row = rows[pk]
         hits.append(Hit(_found(row, index, _hidden(row, index, today)), -negative))
     return hits
+
+
+def _names_fit(matches: list[dict[str, float]], fields: tuple) -> float:
+    """The mean over query words of the best weighted fit among the person's names."""
+    total = 0.0
+    for m in matches:
+        best = 0.0
+        for words, weight in zip(fields, _WEIGHTS, strict=True):
+            for word in words:
+                fit = m.get(word, 0.0) * weight
+                if fit > best:
+                    best = fit
+        total += best
+    return total / len(matches)
