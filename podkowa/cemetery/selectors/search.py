@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from podkowa.cemetery import text
 from podkowa.cemetery.models import Burial, Cemetery, SearchVariant
-from podkowa.cemetery.selectors.privacy import hidden_by
+from podkowa.cemetery.selectors.privacy import hidden_until
 from podkowa.core.models import Gmina
 
 _YEAR = re.compile(r"\b(1[5-9]\d\d|2[01]\d\d)\b")
@@ -95,8 +95,10 @@ def query_parse(q: str, *, born: int | None = None, died: int | None = None,
 # --- the index ----------------------------------------------------------------------------
 
 # A burial in the index, a plain tuple (200,000 of them must stay small): these positions.
+# _HIDDEN_UNTIL: the first day its details are public (selectors/privacy.py); _NAMES: its
+# name words with their field weights, ((word, weight), …).
 (_PK, _RECORD, _SURNAME, _GIVEN, _FAMILY, _BIRTH_DATE, _BIRTH_YEAR, _DEATH_DATE, _DEATH_YEAR,
- _BURIAL_DATE, _GRAVE, _NUMBER, _QUARTER, _ROW, _CEMETERY, _ALLOWS, _FIELDS) = range(17)
+ _HIDDEN_UNTIL, _GRAVE, _NUMBER, _QUARTER, _ROW, _CEMETERY, _NAMES) = range(16)
 _COLUMNS = ("pk", "record_number", "surname", "given_names", "family_name", "birth_date",
             "birth_year", "death_date", "death_year", "burial_date", "grave_id",
             "grave__number", "grave__quarter__code", "grave__row__code", "grave__cemetery_id",
@@ -119,18 +121,25 @@ class _Index:
         postings: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         # Names, dates and places repeat: each distinct value is kept once.
         same: dict = {}
-        for values in (Burial.objects.filter(gmina=gmina).values_list(*_COLUMNS)
-                       .iterator(chunk_size=5000)):
-            parts = [*values[-1].split("|"), "", "", ""][:3]
-            fields = tuple(tuple(same.setdefault(w, w) for w in part.split())
-                           for part in parts)
-            row = (values[_PK], values[_RECORD],
-                   *(same.setdefault(v, v) for v in values[_SURNAME:_GRAVE]), values[_GRAVE],
-                   *(same.setdefault(v, v) for v in values[_NUMBER:_FIELDS]),
-                   same.setdefault(fields, fields))
-            self.rows[row[_PK]] = row
-            for word in set().union(*fields):
-                postings[row[_CEMETERY]][word].append(row[_PK])
+        for (pk, record, surname, given, family, birth_date, birth_year, death_date,
+             death_year, burial_date, grave, number, quarter, row_code, cemetery, allows,
+             key) in (Burial.objects.filter(gmina=gmina).values_list(*_COLUMNS)
+                      .iterator(chunk_size=5000)):
+            if cemetery not in self.cemeteries:  # newer than the stamp: the next build
+                continue
+            parts = [*key.split("|"), "", "", ""][:3]
+            names = tuple((same.setdefault(w, w), weight)
+                          for part, weight in zip(parts, _WEIGHTS, strict=True)
+                          for w in part.split())
+            until = hidden_until(holder_allows=allows, years=self.cemeteries[cemetery][1],
+                                 death_date=death_date, death_year=death_year,
+                                 burial_date=burial_date)
+            self.rows[pk] = (pk, record, *(same.setdefault(v, v) for v in (
+                surname, given, family, birth_date, birth_year, death_date, death_year,
+                until)), grave, *(same.setdefault(v, v) for v in (
+                    number, quarter, row_code, cemetery, names)))
+            for word in {w for w, _weight in names}:
+                postings[cemetery][word].append(pk)
         self.postings = {cemetery: {w: tuple(ids) for w, ids in words.items()}
                          for cemetery, words in postings.items()}
         if len(self.postings) == 1:
@@ -289,10 +298,9 @@ def _found(row: tuple, index: _Index, hidden: bool) -> FoundBurial:
         number=row[_NUMBER], hidden=hidden)
 
 
-def _hidden(row: tuple, index: _Index, today: date) -> bool:
-    return hidden_by(holder_allows=row[_ALLOWS], years=index.cemeteries[row[_CEMETERY]][1],
-                     death_date=row[_DEATH_DATE], death_year=row[_DEATH_YEAR],
-                     burial_date=row[_BURIAL_DATE], today=today)
+def _hidden(row: tuple, today: date) -> bool:
+    until = row[_HIDDEN_UNTIL]
+    return until is not None and today < until
 
 
 def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = None,
@@ -348,17 +356,17 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
             if quarter and row[_QUARTER].upper() != quarter:
                 continue
             birth_year, death_year = row[_BIRTH_YEAR], row[_DEATH_YEAR]
-            if dated and _hidden(row, index, today):
+            if dated and _hidden(row, today):
                 birth_year = death_year = None
             if query.born and not _year_fit(birth_year, query.born, query.tolerance):
                 continue
             if query.died and not _year_fit(death_year, query.died, query.tolerance):
                 continue
             if matches:
-                fields = row[_FIELDS]
-                score = token_scores.get(id(fields))
+                names = row[_NAMES]
+                score = token_scores.get(id(names))
                 if score is None:
-                    score = token_scores[id(fields)] = _names_fit(matches, fields)
+                    score = token_scores[id(names)] = _names_fit(matches, names)
                 if score <= 0:
                     continue
             else:
@@ -374,19 +382,18 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
     hits = []
     for negative, _surname, _given, pk in scored[:limit]:
         row = rows[pk]
-        hits.append(Hit(_found(row, index, _hidden(row, index, today)), -negative))
+        hits.append(Hit(_found(row, index, _hidden(row, today)), -negative))
     return hits
 
 
-def _names_fit(matches: list[dict[str, float]], fields: tuple) -> float:
+def _names_fit(matches: list[dict[str, float]], names: tuple) -> float:
     """The mean over query words of the best weighted fit among the person's names."""
     total = 0.0
     for m in matches:
         best = 0.0
-        for words, weight in zip(fields, _WEIGHTS, strict=True):
-            for word in words:
-                fit = m.get(word, 0.0) * weight
-                if fit > best:
-                    best = fit
+        for word, weight in names:
+            fit = m.get(word, 0.0) * weight
+            if fit > best:
+                best = fit
         total += best
     return total / len(matches)
