@@ -381,6 +381,12 @@ class Tree:
     lo: list[int] = field(default_factory=list)
     hi: list[int] = field(default_factory=list)
     flat: list[tuple[float, float]] = field(default_factory=list)
+    # The drawing of the leg each node is on, whole, while it is short (most are: an alley
+    # from one junction to a turn); None past LEG_POINTS_KEPT points, read off `flat` then.
+    leg_points: list[tuple | None] = field(default_factory=list)
+
+
+LEG_POINTS_KEPT = 64
 
 
 def tree_build(graph: Graph, source: Snap, *, step_free: bool = False) -> Tree:
@@ -425,6 +431,8 @@ def _read_off_in_advance(graph: Graph, tree: Tree, settled: list[int]) -> None:
     leg_stairs, leg_length = [False] * size, [0.0] * size
     parent = [-1] * size
     part: list[list[tuple[float, float]]] = [[] for _ in range(size)]
+    leg_points: list[tuple | None] = [()] * size
+    nodes = graph.nodes
     children: list[list[int]] = [[] for _ in range(size)]
     edges = graph.edges
     for node in settled:  # parents are settled before their children
@@ -436,19 +444,24 @@ def _read_off_in_advance(graph: Graph, tree: Tree, settled: list[int]) -> None:
             part[node] = _edge_part(graph, edge_index, source.along, along_node)
             leg_name[node], leg_stairs[node] = edge.name, edge.stairs
             leg_length[node] = abs(along_node - source.along)
+            leg_points[node] = tuple(part[node])
         else:
             parent[node] = previous
             length = edge.length
             leg_start[node], leg_name[node] = leg_start[previous], leg_name[previous]
             leg_stairs[node], leg_length[node] = leg_stairs[previous], leg_length[previous]
+            leg_points[node] = kept = leg_points[previous]
             if length > 0.01:
                 points = edge.points if previous == edge.a else edge.points[::-1]
                 part[node] = points[1:]
                 if leg_name[previous] == edge.name and leg_stairs[previous] == edge.stairs:
                     leg_length[node] = leg_length[previous] + length
+                    leg_points[node] = (kept + tuple(points[1:]) if kept is not None and
+                                        len(kept) < LEG_POINTS_KEPT else None)
                 else:
                     leg_start[node], leg_name[node] = previous, edge.name
                     leg_stairs[node], leg_length[node] = edge.stairs, length
+                    leg_points[node] = (nodes[previous], *points[1:])
         children[parent[node]].append(node)
     subtree = [1] * size
     for node in reversed(settled):
@@ -472,7 +485,7 @@ def _read_off_in_advance(graph: Graph, tree: Tree, settled: list[int]) -> None:
             stack.append(heavy)  # next: the heavy child right after its parent
     tree.leg_start, tree.leg_name, tree.leg_stairs = leg_start, leg_name, leg_stairs
     tree.leg_length, tree.parent, tree.head = leg_length, parent, head
-    tree.lo, tree.hi, tree.flat = lo, hi, flat
+    tree.lo, tree.hi, tree.flat, tree.leg_points = lo, hi, flat, leg_points
 
 
 def _drawing(tree: Tree, start: int, node: int) -> list[tuple[float, float]]:
@@ -551,11 +564,16 @@ def route_from_tree(graph: Graph, tree: Tree, target: Snap) -> Route | None:
         ends.append((node, start))
         node = start
     legs = []
+    leg_points, leg_name, leg_length, leg_stairs = (tree.leg_points, tree.leg_name,
+                                                    tree.leg_length, tree.leg_stairs)
     for node, start in reversed(ends):
-        points = [nodes[start]] if start != root else []
-        points.extend(_drawing(tree, start, node))
-        legs.append(Leg(tree.leg_name[node], tree.leg_length[node], points,
-                        tree.leg_stairs[node]))
+        kept = leg_points[node]
+        if kept is not None:
+            points = list(kept)
+        else:
+            points = [nodes[start]] if start != root else []
+            points.extend(_drawing(tree, start, node))
+        legs.append(Leg(leg_name[node], leg_length[node], points, leg_stairs[node]))
     # The last piece, along the grave's alley, as _legs adds it.
     along_end = 0.0 if best_end == dst_edge.a else dst_edge.length
     length = abs(target.along - along_end)
