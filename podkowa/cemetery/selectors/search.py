@@ -12,9 +12,12 @@ cemeteries' names and privacy periods are part of the check itself.
 
 import bisect
 import gc
+import heapq
+import itertools
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -226,10 +229,46 @@ def _year_fit(year: int | None, wanted: int, tolerance: int) -> float:
     return 1.0 - 0.1 * gap
 
 
+class _Levels:
+    """One query word's candidates by how well their best name word fits it, best fit
+    first: disjoint sets, worked out only as far as the search gets."""
+
+    def __init__(self, matches: dict[str, float], postings: dict[str, tuple],
+                 candidates: set[int]):
+        by_score: dict[float, list[str]] = defaultdict(list)
+        for word, score in matches.items():
+            by_score[score].append(word)
+        self.scores = sorted(by_score, reverse=True)
+        self._words = [by_score[score] for score in self.scores]
+        self._postings, self._candidates = postings, candidates
+        self._sets: list[set[int]] = []
+        self._taken: set[int] = set()
+        self._rest: set[int] | None = None
+
+    def level(self, k: int) -> set[int]:
+        """The candidates whose best fit is self.scores[k]."""
+        while len(self._sets) <= k:
+            ids = self._candidates & set().union(
+                *(self._postings.get(w, ()) for w in self._words[len(self._sets)]))
+            ids -= self._taken
+            self._taken |= ids
+            self._sets.append(ids)
+        return self._sets[k]
+
+    def rest(self) -> set[int]:
+        """The candidates this query word does not fit at all."""
+        if self._rest is None:
+            for k in range(len(self.scores)):
+                self.level(k)
+            self._rest = self._candidates - self._taken
+        return self._rest
+
+
 def _candidates(matches: list[dict[str, float]], postings: dict[str, tuple]
-                ) -> list[tuple[float, set[int]]]:
-    """The MAX_CANDIDATES burials that fit most query words best (ties: lowest id), in
-    groups of equal fit, best first: (sum over query words of the best fit, burial ids).
+                ) -> Iterator[tuple[float, set[int]]]:
+    """The burials that fit the query words, in groups of equal fit, best first: (sum over
+    query words of the best fit, burial ids). Lazily: a search that has its answer after the
+    first groups never works out the rest.
 
     The person sought matches every word typed (each within a typo), so the rarest word alone
     bounds the candidates: "Jan Kowalski" reads the few Kowalskis, not every Jan. When nobody
@@ -243,50 +282,28 @@ def _candidates(matches: list[dict[str, float]], postings: dict[str, tuple]
             candidates = set().union(*(postings.get(w, empty) for w in matches[sizes[0][1]]))
     if candidates is None:
         candidates = set().union(*(postings.get(w, empty) for m in matches for w in m))
-    # Per query word, the candidates by how well their best name word fits it: a few
-    # disjoint sets, so the grouping is set algebra, not a loop over thousands of people.
-    levels = []
-    for m in matches:
-        by_score: dict[float, list[str]] = defaultdict(list)
-        for word, score in m.items():
-            by_score[score].append(word)
-        taken: set[int] = set()
-        level = []
-        for score in sorted(by_score, reverse=True):
-            ids = candidates.intersection(*(postings.get(w, empty) for w in by_score[score])
-                                          ) if len(by_score[score]) == 1 else (
-                candidates & set().union(*(postings.get(w, empty) for w in by_score[score])))
-            ids -= taken
-            if ids:
-                taken |= ids
-                level.append((score, ids))
-        levels.append(level)
-    groups: dict[float, list[set[int]]] = defaultdict(list)
-
-    def split(position: int, part: set[int], total: float) -> None:
-        if position == len(levels):
-            groups[total].append(part)
-            return
-        rest = part
-        for score, ids in levels[position]:
-            both = part & ids
-            if both:
-                split(position + 1, both, total + score)
-                rest = rest - both
-        if rest:
-            split(position + 1, rest, total)
-
-    split(0, candidates, 0)
-    result = []
-    room = MAX_CANDIDATES
-    for total in sorted(groups, reverse=True):
-        members = set().union(*groups[total])
-        if len(members) >= room:
-            result.append((total, set(sorted(members)[:room])))
-            break
-        result.append((total, members))
-        room -= len(members)
-    return result
+    levels = [_Levels(m, postings, candidates) for m in matches]
+    # Every combination of one fit (or none) per query word, by the sum of the fits.
+    by_total: dict[float, list[tuple]] = defaultdict(list)
+    for combination in itertools.product(*(range(-1, len(lv.scores)) for lv in levels)):
+        total = 0
+        for lv, k in zip(levels, combination, strict=True):
+            if k >= 0:
+                total = total + lv.scores[k]
+        by_total[total].append(combination)
+    for total in sorted(by_total, reverse=True):
+        members: set[int] = set()
+        for combination in by_total[total]:
+            part = None
+            for lv, k in zip(levels, combination, strict=True):
+                ids = lv.level(k) if k >= 0 else lv.rest()
+                part = ids if part is None else part & ids
+                if not part:
+                    break
+            if part:
+                members |= part
+        if members:
+            yield total, members
 
 
 def _found(row: tuple, index: _Index, hidden: bool) -> FoundBurial:
@@ -340,15 +357,23 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
     # so a group's fit bounds its members' scores: once the best `limit` are surely above
     # that, the weaker groups cannot place (the margin covers rounding).
     most = (1.25 ** len(query.years)) * (1 + 1e-9) / max(len(matches), 1)
-    token_scores: dict[int, float] = {}  # one name (its fields) is scored once per search
+    # One name (its fields) and one pair of years are scored once per search.
+    token_scores: dict[int, float] = {}
+    year_factors: dict[tuple, tuple[float, ...]] = {}
     rows = index.rows
     scored: list[tuple] = []
+    room = MAX_CANDIDATES  # the best-fitting 400 are ranked (ties: lowest ids)
     for total, ids in groups:
+        if room <= 0:
+            break
         if matches and len(scored) >= limit:
             scored.sort()
             del scored[limit:]
             if round(total * most, 6) < -scored[-1][0]:
                 break
+        if len(ids) > room:
+            ids = heapq.nsmallest(room, ids)
+        room -= len(ids)
         for pk in ids:
             row = rows.get(pk)
             if row is None:  # written after the index was stamped: the next search has it
@@ -371,12 +396,13 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
                     continue
             else:
                 score = 1.0
-            for year in query.years:
-                fit = max(_year_fit(birth_year, year, query.tolerance),
-                          _year_fit(death_year, year, query.tolerance))
-                # A year that fits no date of this person makes them a worse answer, not
-                # none: the asker may remember it wrong.
-                score *= 1.0 + 0.25 * fit if fit else 0.6
+            if query.years:
+                factors = year_factors.get((birth_year, death_year))
+                if factors is None:
+                    factors = year_factors[birth_year, death_year] = _year_factors(
+                        query, birth_year, death_year)
+                for factor in factors:
+                    score *= factor
             scored.append((-round(score, 6), row[_SURNAME], row[_GIVEN], pk))
     scored.sort()
     hits = []
@@ -384,6 +410,18 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
         row = rows[pk]
         hits.append(Hit(_found(row, index, _hidden(row, today)), -negative))
     return hits
+
+
+def _year_factors(query: Query, birth_year: int | None, death_year: int | None
+                  ) -> tuple[float, ...]:
+    factors = []
+    for year in query.years:
+        fit = max(_year_fit(birth_year, year, query.tolerance),
+                  _year_fit(death_year, year, query.tolerance))
+        # A year that fits no date of this person makes them a worse answer, not none: the
+        # asker may remember it wrong.
+        factors.append(1.0 + 0.25 * fit if fit else 0.6)
+    return tuple(factors)
 
 
 def _names_fit(matches: list[dict[str, float]], names: tuple) -> float:
