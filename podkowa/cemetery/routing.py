@@ -40,10 +40,10 @@ class Graph:
     # min over edges of length / straight distance: keeps the A* heuristic admissible even
     # when a clerk typed a length shorter than the drawn line.
     heuristic_factor: float = 1.0
-    grid: dict[tuple[int, int], list[int]] = field(default_factory=dict)
-    # Per edge drawn as one straight line, (ax, ay, dx, dy, dx² + dy²): snapping measures
-    # those inline (most alleys between two junctions are straight); None for polylines.
-    lines: list[tuple | None] = field(default_factory=list)
+    # cell → what snapping needs of each edge crossing it, (edge index, stairs, line): line is
+    # (ax, ay, dx, dy, dx² + dy²) for an edge drawn straight (most alleys between two
+    # junctions), measured inline, or None for a polyline. One tuple per edge, shared.
+    grid: dict[tuple[int, int], list[tuple]] = field(default_factory=dict)
     # Shortest-path trees from the entrances, built on first use: every route starts at an
     # entrance, so a route is then a walk up the tree (no search per request).
     trees: dict[tuple, "Tree"] = field(default_factory=dict)
@@ -108,14 +108,14 @@ def graph_build(segments: list[tuple[int, list[tuple[float, float]], float, bool
                                 polyline_length(points)))
         graph.adjacency[a].append((index, b))
         graph.adjacency[b].append((index, a))
+        line = None
         if len(points) == 2:
             (ax, ay), (bx, by) = points
             dx, dy = bx - ax, by - ay
-            graph.lines.append((ax, ay, dx, dy, dx * dx + dy * dy))
-        else:
-            graph.lines.append(None)
+            line = (ax, ay, dx, dy, dx * dx + dy * dy)
+        listed = (index, bool(stairs), line)
         for cell in _cells_of(points):
-            graph.grid.setdefault(cell, []).append(index)
+            graph.grid.setdefault(cell, []).append(listed)
     graph.heuristic_factor = max(factor, 0.0)
     return graph
 
@@ -202,7 +202,7 @@ def snap(graph: Graph, lon: float, lat: float, *, step_free: bool = False) -> Sn
     # How far the point is from the nearest side of its own cell.
     inside = min(px - cx * _CELL_M, (cx + 1) * _CELL_M - px,
                  py - cy * _CELL_M, (cy + 1) * _CELL_M - py)
-    edges, grid, lines = graph.edges, graph.grid, graph.lines
+    edges, grid = graph.edges, graph.grid
     best_d2, best_index = math.inf, -1
     seen: set[int] = set()
     radius = 0
@@ -214,13 +214,12 @@ def snap(graph: Graph, lon: float, lat: float, *, step_free: bool = False) -> Sn
             for j in range(-radius, radius + 1):
                 if max(abs(i), abs(j)) != radius:
                     continue
-                for index in grid.get((cx + i, cy + j), ()):
+                for index, stairs, line in grid.get((cx + i, cy + j), ()):
                     if index in seen:
                         continue
                     seen.add(index)
-                    if step_free and edges[index].stairs:
+                    if step_free and stairs:
                         continue
-                    line = lines[index]
                     if line is None:
                         d2 = _nearest_on_edge(edges[index], px, py)[0]
                     else:  # _nearest_on_edge of a two-point edge, inline
@@ -384,6 +383,9 @@ class Tree:
     # The drawing of the leg each node is on, whole, while it is short (most are: an alley
     # from one junction to a turn); None past LEG_POINTS_KEPT points, read off `flat` then.
     leg_points: list[tuple | None] = field(default_factory=list)
+    # All a route needs of a node, in one tuple: (leg_start, leg_name, leg_length,
+    # leg_stairs, leg_points).
+    legs_at: list[tuple] = field(default_factory=list)
 
 
 LEG_POINTS_KEPT = 64
@@ -486,6 +488,8 @@ def _read_off_in_advance(graph: Graph, tree: Tree, settled: list[int]) -> None:
     tree.leg_start, tree.leg_name, tree.leg_stairs = leg_start, leg_name, leg_stairs
     tree.leg_length, tree.parent, tree.head = leg_length, parent, head
     tree.lo, tree.hi, tree.flat, tree.leg_points = lo, hi, flat, leg_points
+    tree.legs_at = list(zip(leg_start, leg_name, leg_length, leg_stairs, leg_points,
+                            strict=True))
 
 
 def _drawing(tree: Tree, start: int, node: int) -> list[tuple[float, float]]:
@@ -557,23 +561,21 @@ def route_from_tree(graph: Graph, tree: Tree, target: Snap) -> Route | None:
                                                       target.along), best_total)])
         return Route(legs=legs, length=best_total, start=source.point, end=target.point)
     root, nodes = len(graph.nodes), graph.nodes
-    ends = []  # (where a leg ends, where it began), from the grave back to the entrance
+    ends = []  # (where a leg ends, what the tree knows there), from the grave back
+    legs_at = tree.legs_at
     node = best_end
     while node != root:
-        start = tree.leg_start[node]
-        ends.append((node, start))
-        node = start
+        at = legs_at[node]
+        ends.append((node, at))
+        node = at[0]
     legs = []
-    leg_points, leg_name, leg_length, leg_stairs = (tree.leg_points, tree.leg_name,
-                                                    tree.leg_length, tree.leg_stairs)
-    for node, start in reversed(ends):
-        kept = leg_points[node]
+    for node, (start, name, length, stairs, kept) in reversed(ends):
         if kept is not None:
             points = list(kept)
         else:
             points = [nodes[start]] if start != root else []
             points.extend(_drawing(tree, start, node))
-        legs.append(Leg(leg_name[node], leg_length[node], points, leg_stairs[node]))
+        legs.append(Leg(name, length, points, stairs))
     # The last piece, along the grave's alley, as _legs adds it.
     along_end = 0.0 if best_end == dst_edge.a else dst_edge.length
     length = abs(target.along - along_end)
