@@ -5,11 +5,13 @@ Details of the recently deceased are left out (null) unless the grave's holder a
 same as on the website.
 """
 
+import json
 from datetime import date
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from ninja import Field, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
 
 from podkowa.cemetery.models import Cemetery
 from podkowa.cemetery.selectors.graves import (
@@ -91,8 +93,11 @@ def search(request: HttpRequest, filters: Query[SearchFilters]):
                         tolerance=filters.tolerance, quarter=filters.quarter)
     hits = burial_search(gmina=request.gmina, query=query,
                          cemetery=_cemetery(request, filters.cemetery), limit=filters.limit)
-    return {"query": filters.q, "results": [
-        search_result(h.burial, h.score) for h in hits]}
+    data = {"query": filters.q, "results": [search_result(h.burial, h.score) for h in hits]}
+    # Rendered as is: the dicts are built field by field from typed values above, so
+    # checking them against SearchOut again would only cost time on the busiest endpoint.
+    return HttpResponse(json.dumps(data, cls=NinjaJSONEncoder),
+                        content_type="application/json; charset=utf-8")
 
 
 class BurialOut(Schema):
