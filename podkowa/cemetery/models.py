@@ -42,11 +42,6 @@ class Cemetery(TenantModel):
     # Bumped by every change of the alley network: the in-memory route graph is rebuilt when
     # the number it was built from is old.
     graph_version = models.PositiveIntegerField(default=0, editable=False)
-    # Set anew by every write of what the search reads of this cemetery's burials: each
-    # process's search index is rebuilt when it sees another one (selectors/search.py).
-    # Random rather than counted, so a rolled-back write can never leave an old index
-    # looking current.
-    search_stamp = models.CharField(max_length=16, default=new_search_stamp, editable=False)
 
     class Meta:
         verbose_name = _("cemetery")
@@ -317,6 +312,22 @@ class BookEntryVersion(TenantModel):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Book history cannot be changed.")
+
+
+class SearchStamp(models.Model):
+    """Set anew by every write of what the search reads of a cemetery's burials: each
+    process's search index is rebuilt when it sees another one (selectors/search.py).
+
+    Random rather than counted, so a rolled-back write can never leave an old index looking
+    current. A table of its own with no foreign keys, written last in a transaction: the
+    write locks nothing else (the cemetery row is what graves are numbered under) and holds
+    its one lock only until the commit, so it cannot deadlock with other clerks' writes."""
+
+    cemetery_id = models.BigIntegerField(primary_key=True)
+    stamp = models.CharField(max_length=16, default=new_search_stamp)
+
+    def __str__(self) -> str:
+        return f"{self.cemetery_id}: {self.stamp}"
 
 
 class BurialSearchWord(TenantModel):

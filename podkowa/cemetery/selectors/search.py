@@ -5,7 +5,7 @@ Matching and ranking run in Python over a per-process index of the town's burial
 names as search keys from podkowa/cemetery/text.py, their dates and places), so SpatiaLite
 and PostGIS give the same results in the same order, and a search costs one small query (is
 the index still current?) instead of a round of queries per typed word. The index is rebuilt
-when any cemetery of the town has a new `search_stamp`: every service that changes what the
+when any cemetery of the town has a new SearchStamp: every service that changes what the
 search reads sets one in the same transaction (podkowa/cemetery/services/books.py), and the
 cemeteries' names and privacy periods are part of the check itself.
 """
@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from podkowa.cemetery import text
-from podkowa.cemetery.models import Burial, Cemetery, SearchVariant
+from podkowa.cemetery.models import Burial, Cemetery, SearchStamp, SearchVariant
 from podkowa.cemetery.selectors.privacy import hidden_until
 from podkowa.core.models import Gmina
 
@@ -181,8 +181,10 @@ _INDEXES: dict[int, _Index] = {}
 _BUILD_LOCK = threading.Lock()
 
 
-_STAMP_SQL = (f"SELECT id, search_stamp, name, recent_death_privacy_years "  # noqa: S608
-              f"FROM {Cemetery._meta.db_table} WHERE gmina_id = %s ORDER BY id")
+_STAMP_SQL = (
+    f"SELECT c.id, s.stamp, c.name, c.recent_death_privacy_years "  # noqa: S608
+    f"FROM {Cemetery._meta.db_table} c LEFT JOIN {SearchStamp._meta.db_table} s "
+    f"ON s.cemetery_id = c.id WHERE c.gmina_id = %s ORDER BY c.id")
 
 
 def _stamp(gmina: Gmina) -> tuple:

@@ -29,6 +29,7 @@ from podkowa.cemetery.models import (
     MaritalStatus,
     Quarter,
     Row,
+    SearchStamp,
     SearchVariant,
     new_search_stamp,
 )
@@ -62,8 +63,12 @@ def _json_value(value):
 
 def _search_changed(cemetery_ids: Iterable[int]) -> None:
     """Tell every process's search index (selectors/search.py) that these cemeteries' burials
-    changed; in the writing transaction, so the news and the change land together."""
-    Cemetery.objects.filter(pk__in=set(cemetery_ids)).update(search_stamp=new_search_stamp())
+    changed: in the writing transaction, as its last statement (see SearchStamp)."""
+    ids = sorted(set(cemetery_ids))
+    SearchStamp.objects.bulk_create([SearchStamp(cemetery_id=pk) for pk in ids],
+                                    ignore_conflicts=True)
+    for pk in ids:  # one by one, in order: two writers never wait on each other in a circle
+        SearchStamp.objects.filter(cemetery_id=pk).update(stamp=new_search_stamp())
 
 
 def _snapshot(obj, fields: list[str]) -> dict:
@@ -188,13 +193,13 @@ def grave_correct(*, gmina: Gmina, grave_id: int, changes: dict, actor, reason: 
     for name, value in changes.items():
         setattr(grave, name, value)
     grave.save()
-    if GRAVE_SEARCH_FIELDS & set(changes):
-        _search_changed([grave.cemetery_id])
     last = (BookEntryVersion.objects.filter(gmina=gmina, book="grave", entry_id=grave.pk)
             .order_by("-version").values_list("version", flat=True).first()) or 0
     _version_write(gmina=gmina, book=BookEntryVersion.Book.GRAVE,
                    obj=_with_version(grave, last + 1), fields=GRAVE_FIELDS, actor=actor,
                    reason=reason)
+    if GRAVE_SEARCH_FIELDS & set(changes):
+        _search_changed([grave.cemetery_id])
     return grave
 
 
