@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cemetery', '0001_initial'),
+        ('cemetery', '0002_lease_prolongations'),
     ]
 
     operations = [
