@@ -118,8 +118,7 @@ def main() -> None:
         target = routing.snap(graph, *grave)
         best = None
         for index, entrance in enumerate(entrances):
-            source = routing.snap_cached(graph, *entrance)
-            tree = routing.tree_for(graph, source)
+            source, tree = routing.source_tree(graph, *entrance)
             cost = routing.route_cost(graph, tree, target) + source.offset
             if best is None or cost < best[0]:
                 best = (cost, index, tree)

@@ -7,6 +7,8 @@ entry: every change of a book row writes a BookEntryVersion (who, when, why, the
 so the entry as it stood before stays readable (§9 of the regulation).
 """
 
+import secrets
+
 from django.conf import settings
 from django.contrib.gis.db import models as gis
 from django.core.exceptions import PermissionDenied
@@ -15,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from podkowa.core.tenancy import TenantModel
+
+
+def new_search_stamp() -> str:
+    return secrets.token_hex(8)
 
 
 class Cemetery(TenantModel):
@@ -306,6 +312,22 @@ class BookEntryVersion(TenantModel):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Book history cannot be changed.")
+
+
+class SearchStamp(models.Model):
+    """Set anew by every write of what the search reads of a cemetery's burials: each
+    process's search index is rebuilt when it sees another one (selectors/search.py).
+
+    Random rather than counted, so a rolled-back write can never leave an old index looking
+    current. A table of its own with no foreign keys, written last in a transaction: the
+    write locks nothing else (the cemetery row is what graves are numbered under) and holds
+    its one lock only until the commit, so it cannot deadlock with other clerks' writes."""
+
+    cemetery_id = models.BigIntegerField(primary_key=True)
+    stamp = models.CharField(max_length=16, default=new_search_stamp)
+
+    def __str__(self) -> str:
+        return f"{self.cemetery_id}: {self.stamp}"
 
 
 class BurialSearchWord(TenantModel):

@@ -40,13 +40,17 @@ class Graph:
     # min over edges of length / straight distance: keeps the A* heuristic admissible even
     # when a clerk typed a length shorter than the drawn line.
     heuristic_factor: float = 1.0
-    grid: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    # cell → what snapping needs of each edge crossing it, (edge index, stairs, line): line is
+    # (ax, ay, dx, dy, dx² + dy²) for an edge drawn straight (most alleys between two
+    # junctions), measured inline, or None for a polyline. One tuple per edge, shared.
+    grid: dict[tuple[int, int], list[tuple]] = field(default_factory=dict)
     # Shortest-path trees from the entrances, built on first use: every route starts at an
     # entrance, so a route is then a walk up the tree (no search per request).
     trees: dict[tuple, "Tree"] = field(default_factory=dict)
     trees_lock: threading.Lock = field(default_factory=threading.Lock)
     # Entrances do not move between network versions: their snaps are kept too.
     snaps: dict[tuple, "Snap | None"] = field(default_factory=dict)
+    sources: dict[tuple, "tuple[Snap, Tree] | None"] = field(default_factory=dict)
 
     def to_xy(self, lon: float, lat: float) -> tuple[float, float]:
         kx = EARTH_M_PER_DEG_LAT * math.cos(math.radians(self.lat0))
@@ -104,20 +108,35 @@ def graph_build(segments: list[tuple[int, list[tuple[float, float]], float, bool
                                 polyline_length(points)))
         graph.adjacency[a].append((index, b))
         graph.adjacency[b].append((index, a))
+        line = None
+        if len(points) == 2:
+            (ax, ay), (bx, by) = points
+            dx, dy = bx - ax, by - ay
+            line = (ax, ay, dx, dy, dx * dx + dy * dy)
+        listed = (index, bool(stairs), line)
         for cell in _cells_of(points):
-            graph.grid.setdefault(cell, []).append(index)
+            graph.grid.setdefault(cell, []).append(listed)
     graph.heuristic_factor = max(factor, 0.0)
     return graph
 
 
 def _cells_of(points: list[tuple[float, float]]) -> set[tuple[int, int]]:
+    """Every grid cell the line passes through (and perhaps a neighbour): snapping relies on
+    a segment being listed in each cell it crosses."""
     cells = set()
+    margin = 1e-6  # a line along a cell border is listed on both sides
     for (x1, y1), (x2, y2) in itertools.pairwise(points):
-        steps = max(1, int(math.dist((x1, y1), (x2, y2)) / (_CELL_M / 2)))
-        for i in range(steps + 1):
-            t = i / steps
-            cells.add((math.floor((x1 + (x2 - x1) * t) / _CELL_M),
-                       math.floor((y1 + (y2 - y1) * t) / _CELL_M)))
+        # In pieces no longer than half a cell, each piece's bounding box covers its cells.
+        steps = max(1, math.ceil(math.dist((x1, y1), (x2, y2)) / (_CELL_M / 2)))
+        for i in range(steps):
+            t1, t2 = i / steps, (i + 1) / steps
+            xa, xb = sorted((x1 + (x2 - x1) * t1, x1 + (x2 - x1) * t2))
+            ya, yb = sorted((y1 + (y2 - y1) * t1, y1 + (y2 - y1) * t2))
+            for cx in range(math.floor((xa - margin) / _CELL_M),
+                            math.floor((xb + margin) / _CELL_M) + 1):
+                for cy in range(math.floor((ya - margin) / _CELL_M),
+                                math.floor((yb + margin) / _CELL_M) + 1):
+                    cells.add((cx, cy))
     return cells
 
 
@@ -180,27 +199,39 @@ def snap(graph: Graph, lon: float, lat: float, *, step_free: bool = False) -> Sn
         return None
     px, py = point
     cx, cy = math.floor(px / _CELL_M), math.floor(py / _CELL_M)
+    # How far the point is from the nearest side of its own cell.
+    inside = min(px - cx * _CELL_M, (cx + 1) * _CELL_M - px,
+                 py - cy * _CELL_M, (cy + 1) * _CELL_M - py)
     edges, grid = graph.edges, graph.grid
     best_d2, best_index = math.inf, -1
     seen: set[int] = set()
     radius = 0
-    # Widen the ring of cells until a segment is found and no closer one can exist outside.
+    # Widen the ring of cells until a segment is found and no closer one can exist outside:
+    # every segment is listed in each cell it crosses, so one not seen yet is farther than
+    # the edge of the square of cells searched so far.
     while True:
         for i in range(-radius, radius + 1):
             for j in range(-radius, radius + 1):
                 if max(abs(i), abs(j)) != radius:
                     continue
-                for index in grid.get((cx + i, cy + j), ()):
+                for index, stairs, line in grid.get((cx + i, cy + j), ()):
                     if index in seen:
                         continue
                     seen.add(index)
-                    edge = edges[index]
-                    if step_free and edge.stairs:
+                    if step_free and stairs:
                         continue
-                    d2 = _nearest_on_edge(edge, px, py)[0]
+                    if line is None:
+                        d2 = _nearest_on_edge(edges[index], px, py)[0]
+                    else:  # _nearest_on_edge of a two-point edge, inline
+                        ax, ay, dx, dy, span = line
+                        t = 0.0 if span == 0 else ((px - ax) * dx + (py - ay) * dy) / span
+                        t = 0.0 if t < 0 else 1.0 if t > 1 else t
+                        qx, qy = ax + dx * t, ay + dy * t
+                        d2 = (px - qx) ** 2 + (py - qy) ** 2
                     if d2 < best_d2:
                         best_d2, best_index = d2, index
-        if best_index >= 0 and math.sqrt(best_d2) <= radius * _CELL_M:
+        reach = inside + radius * _CELL_M
+        if best_index >= 0 and best_d2 <= reach * reach:
             return _snap_to_edge(graph, best_index, point)
         radius += 1
         if radius > 10_000:  # ~100 km: nothing walkable at all
@@ -333,6 +364,31 @@ class Tree:
     step_free: bool
     dist: dict[int, float]
     came: dict[int, tuple[int, int]]  # node → (previous node or -1 for the source, edge)
+    # The way to every node read off in advance, so a route costs its legs, not its edges.
+    # Node `len(graph.nodes)` stands for the source. For each node: the leg the way is on
+    # when it gets there — its alley, stairs, metres so far and the node it began at (whose
+    # own way holds the legs before) — and its part of the drawing: the points its edge adds
+    # to that leg, `flat[lo[node]:hi[node]]`. The nodes are laid out in heavy paths (each
+    # node followed by its child with the largest subtree), so the drawing of a whole leg is
+    # a few slices of `flat`.
+    leg_start: list[int] = field(default_factory=list)
+    leg_name: list[str] = field(default_factory=list)
+    leg_stairs: list[bool] = field(default_factory=list)
+    leg_length: list[float] = field(default_factory=list)
+    parent: list[int] = field(default_factory=list)
+    head: list[int] = field(default_factory=list)
+    lo: list[int] = field(default_factory=list)
+    hi: list[int] = field(default_factory=list)
+    flat: list[tuple[float, float]] = field(default_factory=list)
+    # The drawing of the leg each node is on, whole, while it is short (most are: an alley
+    # from one junction to a turn); None past LEG_POINTS_KEPT points, read off `flat` then.
+    leg_points: list[tuple | None] = field(default_factory=list)
+    # All a route needs of a node, in one tuple: (leg_start, leg_name, leg_length,
+    # leg_stairs, leg_points).
+    legs_at: list[tuple] = field(default_factory=list)
+
+
+LEG_POINTS_KEPT = 64
 
 
 def tree_build(graph: Graph, source: Snap, *, step_free: bool = False) -> Tree:
@@ -341,6 +397,7 @@ def tree_build(graph: Graph, source: Snap, *, step_free: bool = False) -> Tree:
     dist: dict[int, float] = {}
     came: dict[int, tuple[int, int]] = {}
     heap: list[tuple[float, int]] = []
+    settled: list[int] = []
     for cost, node in ((source.along, edge.a), (edge.length - source.along, edge.b)):
         if cost < dist.get(node, math.inf):
             dist[node] = cost
@@ -351,6 +408,7 @@ def tree_build(graph: Graph, source: Snap, *, step_free: bool = False) -> Tree:
         cost, node = heapq.heappop(heap)
         if cost > dist[node]:
             continue
+        settled.append(node)
         for edge_index, other in adjacency[node]:
             if step_free and edges[edge_index].stairs:
                 continue
@@ -359,7 +417,95 @@ def tree_build(graph: Graph, source: Snap, *, step_free: bool = False) -> Tree:
                 dist[other] = new_cost
                 came[other] = (node, edge_index)
                 heapq.heappush(heap, (new_cost, other))
-    return Tree(source, step_free, dist, came)
+    tree = Tree(source, step_free, dist, came)
+    _read_off_in_advance(graph, tree, settled)
+    return tree
+
+
+def _read_off_in_advance(graph: Graph, tree: Tree, settled: list[int]) -> None:
+    """Fill the tree's legs and drawing (see Tree) the way _legs would build them for every
+    node: pieces of 1 cm or less are left out, a piece on the same alley (and stairs)
+    lengthens the leg, another starts a new one."""
+    root = len(graph.nodes)
+    size = root + 1
+    source = tree.source
+    leg_start, leg_name = [root] * size, [""] * size
+    leg_stairs, leg_length = [False] * size, [0.0] * size
+    parent = [-1] * size
+    part: list[list[tuple[float, float]]] = [[] for _ in range(size)]
+    leg_points: list[tuple | None] = [()] * size
+    nodes = graph.nodes
+    children: list[list[int]] = [[] for _ in range(size)]
+    edges = graph.edges
+    for node in settled:  # parents are settled before their children
+        previous, edge_index = tree.came[node]
+        edge = edges[edge_index]
+        if previous == -1:
+            along_node = 0.0 if node == edge.a else edge.length
+            parent[node] = root
+            part[node] = _edge_part(graph, edge_index, source.along, along_node)
+            leg_name[node], leg_stairs[node] = edge.name, edge.stairs
+            leg_length[node] = abs(along_node - source.along)
+            leg_points[node] = tuple(part[node])
+        else:
+            parent[node] = previous
+            length = edge.length
+            leg_start[node], leg_name[node] = leg_start[previous], leg_name[previous]
+            leg_stairs[node], leg_length[node] = leg_stairs[previous], leg_length[previous]
+            leg_points[node] = kept = leg_points[previous]
+            if length > 0.01:
+                points = edge.points if previous == edge.a else edge.points[::-1]
+                part[node] = points[1:]
+                if leg_name[previous] == edge.name and leg_stairs[previous] == edge.stairs:
+                    leg_length[node] = leg_length[previous] + length
+                    leg_points[node] = (kept + tuple(points[1:]) if kept is not None and
+                                        len(kept) < LEG_POINTS_KEPT else None)
+                else:
+                    leg_start[node], leg_name[node] = previous, edge.name
+                    leg_stairs[node], leg_length[node] = edge.stairs, length
+                    leg_points[node] = (nodes[previous], *points[1:])
+        children[parent[node]].append(node)
+    subtree = [1] * size
+    for node in reversed(settled):
+        subtree[parent[node]] += subtree[node]
+    head, lo, hi = [root] * size, [0] * size, [0] * size
+    flat: list[tuple[float, float]] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        lo[node] = len(flat)
+        flat.extend(part[node])
+        hi[node] = len(flat)
+        kids = children[node]
+        if kids:
+            heavy = max(kids, key=subtree.__getitem__)
+            for kid in kids:
+                if kid is not heavy:
+                    head[kid] = kid
+                    stack.append(kid)
+            head[heavy] = head[node]
+            stack.append(heavy)  # next: the heavy child right after its parent
+    tree.leg_start, tree.leg_name, tree.leg_stairs = leg_start, leg_name, leg_stairs
+    tree.leg_length, tree.parent, tree.head = leg_length, parent, head
+    tree.lo, tree.hi, tree.flat, tree.leg_points = lo, hi, flat, leg_points
+    tree.legs_at = list(zip(leg_start, leg_name, leg_length, leg_stairs, leg_points,
+                            strict=True))
+
+
+def _drawing(tree: Tree, start: int, node: int) -> list[tuple[float, float]]:
+    """The points the way adds from `start` (an ancestor of `node`, exclusive) to `node`."""
+    head, lo, hi, parent, flat = tree.head, tree.lo, tree.hi, tree.parent, tree.flat
+    slices = []
+    while head[node] != head[start]:
+        top = head[node]
+        slices.append((lo[top], hi[node]))
+        node = parent[top]
+    if node != start:
+        slices.append((hi[start], hi[node]))
+    points: list[tuple[float, float]] = []
+    for a, b in reversed(slices):
+        points.extend(flat[a:b])
+    return points
 
 
 def tree_for(graph: Graph, source: Snap, *, step_free: bool = False) -> Tree:
@@ -371,6 +517,18 @@ def tree_for(graph: Graph, source: Snap, *, step_free: bool = False) -> Tree:
             if tree is None:
                 tree = graph.trees[key] = tree_build(graph, source, step_free=step_free)
     return tree
+
+
+def source_tree(graph: Graph, lon: float, lat: float, *, step_free: bool = False
+                ) -> "tuple[Snap, Tree] | None":
+    """An entrance's snap and shortest-path tree (None when no alley can be walked)."""
+    key = (lon, lat, step_free)
+    found = graph.sources.get(key)
+    if found is None and key not in graph.sources:
+        source = snap_cached(graph, lon, lat, step_free=step_free)
+        found = graph.sources[key] = (None if source is None else
+                                      (source, tree_for(graph, source, step_free=step_free)))
+    return found
 
 
 def _best_end(graph: Graph, tree: Tree, target: Snap) -> tuple[float, int | None]:
@@ -398,30 +556,38 @@ def route_from_tree(graph: Graph, tree: Tree, target: Snap) -> Route | None:
     best_total, best_end = _best_end(graph, tree, target)
     if best_total == math.inf:
         return None
-    pieces: list[tuple[int, list[tuple[float, float]], float]] = []
     if best_end is None:
-        pieces.append((source.edge, _edge_part(graph, source.edge, source.along, target.along),
-                       best_total))
-    else:
-        node = best_end
-        along_end = 0.0 if node == dst_edge.a else dst_edge.length
-        pieces.append((target.edge, _edge_part(graph, target.edge, along_end, target.along),
-                       abs(target.along - along_end)))
-        while True:
-            previous, edge_index = tree.came[node]
-            edge = graph.edges[edge_index]
-            if previous == -1:
-                along_node = 0.0 if node == edge.a else edge.length
-                pieces.append((edge_index, _edge_part(graph, edge_index, source.along,
-                                                      along_node),
-                               abs(along_node - source.along)))
-                break
-            pieces.append((edge_index, list(edge.points) if previous == edge.a else
-                           list(reversed(edge.points)), edge.length))
-            node = previous
-        pieces.reverse()
-    return Route(legs=_legs(graph, pieces), length=best_total, start=source.point,
-                 end=target.point)
+        legs = _legs(graph, [(source.edge, _edge_part(graph, source.edge, source.along,
+                                                      target.along), best_total)])
+        return Route(legs=legs, length=best_total, start=source.point, end=target.point)
+    root, nodes = len(graph.nodes), graph.nodes
+    ends = []  # (where a leg ends, what the tree knows there), from the grave back
+    legs_at = tree.legs_at
+    node = best_end
+    while node != root:
+        at = legs_at[node]
+        ends.append((node, at))
+        node = at[0]
+    legs = []
+    for node, (start, name, length, stairs, kept) in reversed(ends):
+        if kept is not None:
+            points = list(kept)
+        else:
+            points = [nodes[start]] if start != root else []
+            points.extend(_drawing(tree, start, node))
+        legs.append(Leg(name, length, points, stairs))
+    # The last piece, along the grave's alley, as _legs adds it.
+    along_end = 0.0 if best_end == dst_edge.a else dst_edge.length
+    length = abs(target.along - along_end)
+    if length > 0.01:
+        points = _edge_part(graph, target.edge, along_end, target.along)
+        last = legs[-1]
+        if last.name == dst_edge.name and last.stairs == dst_edge.stairs:
+            last.length += length
+            last.points.extend(points[1:])
+        else:
+            legs.append(Leg(dst_edge.name, length, list(points), dst_edge.stairs))
+    return Route(legs=legs, length=best_total, start=source.point, end=target.point)
 
 
 def _legs(graph: Graph, pieces) -> list[Leg]:

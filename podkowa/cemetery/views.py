@@ -28,7 +28,6 @@ from podkowa.cemetery.selectors.graves import (
     pending_contributions,
     photo_public,
 )
-from podkowa.cemetery.selectors.privacy import details_hidden
 from podkowa.cemetery.selectors.routes import grave_route
 from podkowa.cemetery.selectors.search import burial_search, query_parse
 from podkowa.cemetery.services.books import BURIAL_FIELDS, burial_correct, grave_correct
@@ -68,7 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
     quarter = (request.GET.get("quarter") or "").strip()[:20]
     query = query_parse(q, born=born, died=died, quarter=quarter)
     hits = burial_search(gmina=request.gmina, query=query, limit=20) if not query.empty else []
-    results = [(h.burial, details_hidden(h.burial)) for h in hits]
+    results = [h.burial for h in hits]
     context = {"q": q, "born": born or "", "died": died or "", "quarter": quarter,
                "results": results, "searched": not query.empty,
                "cemeteries": cemeteries_for(gmina=request.gmina),

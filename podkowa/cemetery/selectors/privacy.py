@@ -10,24 +10,34 @@ from podkowa.cemetery.models import Burial
 
 
 def _plus_years(day: dt.date, years: int) -> dt.date:
+    if day.year + years > dt.MAXYEAR:
+        return dt.date.max
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
 
 
+def hidden_until(*, holder_allows: bool, years: int, death_date: dt.date | None,
+                 death_year: int | None, burial_date: dt.date | None) -> dt.date | None:
+    """The first day the public may see the person's details (None: already from the start;
+    date.max: not while nothing in the book dates the death)."""
+    if holder_allows or not years:
+        return None
+    if death_date is not None:
+        return _plus_years(death_date, years)
+    if death_year is not None:
+        return _plus_years(dt.date(death_year, 1, 1), years)
+    # No date of death in the book: nothing says the death is old.
+    return dt.date.max if burial_date is None else _plus_years(burial_date, years)
+
+
 def hidden_by(*, holder_allows: bool, years: int, death_date: dt.date | None,
               death_year: int | None, burial_date: dt.date | None,
               today: dt.date | None = None) -> bool:
-    if holder_allows or not years:
-        return False
-    today = today or timezone.localdate()
-    if death_date is not None:
-        return today < _plus_years(death_date, years)
-    if death_year is not None:
-        return today.year < death_year + years
-    # No date of death in the book: nothing says the death is old.
-    return burial_date is None or today < _plus_years(burial_date, years)
+    until = hidden_until(holder_allows=holder_allows, years=years, death_date=death_date,
+                         death_year=death_year, burial_date=burial_date)
+    return until is not None and (today or timezone.localdate()) < until
 
 
 def details_hidden(burial: Burial, *, today: dt.date | None = None) -> bool:

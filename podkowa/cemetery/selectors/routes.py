@@ -114,11 +114,11 @@ def grave_route(*, grave: Grave, entrance_id: int | None = None, step_free: bool
         raise ValidationError({"grave": _("The cemetery has no alleys on the map yet.")})
     best = None
     for entrance in entrances:
-        source = routing.snap_cached(graph, entrance.location.x, entrance.location.y,
-                                     step_free=step_free)
-        if source is None:
+        found = routing.source_tree(graph, entrance.location.x, entrance.location.y,
+                                    step_free=step_free)
+        if found is None:
             continue
-        tree = routing.tree_for(graph, source, step_free=step_free)
+        source, tree = found
         # The walk from the gate to the alley counts: a far gate on a near alley is far.
         cost = routing.route_cost(graph, tree, target) + source.offset
         if cost != math.inf and (best is None or cost < best[0]):

@@ -1,21 +1,33 @@
 """Finding a person among the burials: tolerant of dropped diacritics, one-letter typos,
 gendered surname forms, swapped name order, maiden names and approximate years.
 
-The database does only what SpatiaLite and PostGIS answer identically — equality and prefix
-ranges on keys we computed ourselves (podkowa/cemetery/text.py) — and Python ranks the
-candidates, so both databases give the same results in the same order.
+Matching and ranking run in Python over a per-process index of the town's burials (their
+names as search keys from podkowa/cemetery/text.py, their dates and places), so SpatiaLite
+and PostGIS give the same results in the same order, and a search costs one small query (is
+the index still current?) instead of a round of queries per typed word. The index is rebuilt
+when any cemetery of the town has a new SearchStamp: every service that changes what the
+search reads sets one in the same transaction (podkowa/cemetery/services/books.py), and the
+cemeteries' names and privacy periods are part of the check itself.
 """
 
+import bisect
+import gc
+import heapq
+import itertools
 import re
+import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from podkowa.cemetery import text
-from podkowa.cemetery.models import Burial, BurialSearchWord, Cemetery, SearchVariant
-from podkowa.cemetery.selectors.privacy import hidden_by
+from podkowa.cemetery.models import Burial, Cemetery, SearchStamp, SearchVariant
+from podkowa.cemetery.selectors.privacy import hidden_until
 from podkowa.core.models import Gmina
 
 _YEAR = re.compile(r"\b(1[5-9]\d\d|2[01]\d\d)\b")
@@ -27,6 +39,7 @@ DEFAULT_TOLERANCE = 1
 EXACT, ONE_EDIT, PREFIX, TWO_EDITS = 1.0, 0.8, 0.7, 0.4
 # The surname is what people search by first: a tie is broken in its favour.
 FIELD_WEIGHT = {"surname": 1.0, "family_name": 0.95, "given_names": 0.9}
+_WEIGHTS = (FIELD_WEIGHT["surname"], FIELD_WEIGHT["given_names"], FIELD_WEIGHT["family_name"])
 
 
 @dataclass(frozen=True)
@@ -43,9 +56,31 @@ class Query:
         return not (self.words or self.years or self.born or self.died or self.quarter)
 
 
+@dataclass(frozen=True, slots=True)
+class FoundBurial:
+    """What a search result shows of a burial; `hidden`: the recently deceased's dates are
+    withheld (selectors/privacy.py)."""
+
+    pk: int
+    record_number: str
+    surname: str
+    given_names: str
+    family_name: str
+    birth_date: date | None
+    birth_year: int | None
+    death_date: date | None
+    death_year: int | None
+    grave_id: int
+    cemetery: str
+    quarter: str
+    row: str
+    number: str
+    hidden: bool
+
+
 @dataclass(frozen=True)
 class Hit:
-    burial: Burial
+    burial: FoundBurial
     score: float
 
 
@@ -60,37 +95,131 @@ def query_parse(q: str, *, born: int | None = None, died: int | None = None,
                  quarter=(quarter or "").strip())
 
 
-def _word_matches(gmina: Gmina, token: str, *, typing: bool) -> dict[str, float]:
-    """Index words this query word may mean, with how well each fits."""
-    found: dict[str, float] = {}
-    variants = text.deletions(token)
-    for word in (SearchVariant.objects.filter(gmina=gmina, variant__in=variants)
-                 .values_list("word", flat=True).distinct()):
-        distance = text.edit_distance(token, word)
-        score = EXACT if distance == 0 else ONE_EDIT if distance == 1 else (
-            TWO_EDITS if distance == 2 and len(token) >= 6 else 0.0)
-        if score:
-            found[word] = max(found.get(word, 0.0), score)
-    if typing and len(token) >= 3:
-        # As-you-type: the last word's last letters are not there yet. (A LIKE prefix, not a
-        # range: a range depends on the database's collation, LIKE on lower-case ASCII does
-        # not.)
-        prefixed = (SearchVariant.objects.filter(
-            gmina=gmina, is_word=True, variant__startswith=token)
-            .order_by("variant").values_list("word", flat=True)[:MAX_PREFIX_WORDS])
-        for word in prefixed:
-            if word != token:
-                found[word] = max(found.get(word, 0.0), PREFIX)
+# --- the index ----------------------------------------------------------------------------
+
+# A burial in the index, a plain tuple (200,000 of them must stay small): these positions.
+# _HIDDEN_UNTIL: the first day its details are public (selectors/privacy.py); _NAMES: its
+# name words with their field weights, ((word, weight), …).
+(_PK, _RECORD, _SURNAME, _GIVEN, _FAMILY, _BIRTH_DATE, _BIRTH_YEAR, _DEATH_DATE, _DEATH_YEAR,
+ _HIDDEN_UNTIL, _GRAVE, _NUMBER, _QUARTER, _ROW, _CEMETERY, _NAMES) = range(16)
+_COLUMNS = ("pk", "record_number", "surname", "given_names", "family_name", "birth_date",
+            "birth_year", "death_date", "death_year", "burial_date", "grave_id",
+            "grave__number", "grave__quarter__code", "grave__row__code", "grave__cemetery_id",
+            "grave__holder_allows_details", "search_key")
+
+
+class _Index:
+    def __init__(self, gmina: Gmina, stamp: tuple):
+        self.stamp = stamp
+        # cemetery id → (name, years the recently deceased's details are hidden)
+        self.cemeteries = {pk: (name, years) for pk, _stamp, name, years in stamp}
+        self.words = sorted(SearchVariant.objects.filter(gmina=gmina, is_word=True)
+                            .values_list("word", flat=True))
+        variants: dict[str, list[str]] = defaultdict(list)
+        for word in self.words:  # the same variants books._index writes for each word
+            for variant in text.deletions(word):
+                variants[variant].append(word)
+        self.variants = dict(variants)
+        self.rows: dict[int, tuple] = {}
+        postings: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        # Names, dates and places repeat: each distinct value is kept once.
+        same: dict = {}
+        for (pk, record, surname, given, family, birth_date, birth_year, death_date,
+             death_year, burial_date, grave, number, quarter, row_code, cemetery, allows,
+             key) in (Burial.objects.filter(gmina=gmina).values_list(*_COLUMNS)
+                      .iterator(chunk_size=5000)):
+            if cemetery not in self.cemeteries:  # newer than the stamp: the next build
+                continue
+            parts = [*key.split("|"), "", "", ""][:3]
+            names = tuple((same.setdefault(w, w), weight)
+                          for part, weight in zip(parts, _WEIGHTS, strict=True)
+                          for w in part.split())
+            until = hidden_until(holder_allows=allows, years=self.cemeteries[cemetery][1],
+                                 death_date=death_date, death_year=death_year,
+                                 burial_date=burial_date)
+            self.rows[pk] = (pk, record, *(same.setdefault(v, v) for v in (
+                surname, given, family, birth_date, birth_year, death_date, death_year,
+                until)), grave, *(same.setdefault(v, v) for v in (
+                    number, quarter, row_code, cemetery, names)))
+            for word in {w for w, _weight in names}:
+                postings[cemetery][word].append(pk)
+        self.postings = {cemetery: {w: tuple(ids) for w, ids in words.items()}
+                         for cemetery, words in postings.items()}
+        if len(self.postings) == 1:
+            self.everywhere = next(iter(self.postings.values()))
+        else:
+            merged: dict[str, list[int]] = defaultdict(list)
+            for words in self.postings.values():
+                for word, ids in words.items():
+                    merged[word].extend(ids)
+            self.everywhere = {w: tuple(ids) for w, ids in merged.items()}
+
+    def word_matches(self, token: str, *, typing: bool) -> dict[str, float]:
+        """Index words this query word may mean, with how well each fits."""
+        found: dict[str, float] = {}
+        variants = self.variants
+        near = {w for v in text.deletions(token) for w in variants.get(v, ())}
+        for word in near:
+            distance = text.edit_distance(token, word)
+            score = EXACT if distance == 0 else ONE_EDIT if distance == 1 else (
+                TWO_EDITS if distance == 2 and len(token) >= 6 else 0.0)
+            if score:
+                found[word] = score
+        if typing and len(token) >= 3:
+            # As-you-type: the last word's last letters are not there yet.
+            words = self.words
+            start = bisect.bisect_left(words, token)
+            for word in words[start:start + MAX_PREFIX_WORDS]:
+                if not word.startswith(token):
+                    break
+                if word != token:
+                    found[word] = max(found.get(word, 0.0), PREFIX)
+        return found
+
+
+_INDEXES: dict[int, _Index] = {}
+_BUILD_LOCK = threading.Lock()
+
+
+_STAMP_SQL = (
+    f"SELECT c.id, s.stamp, c.name, c.recent_death_privacy_years "  # noqa: S608
+    f"FROM {Cemetery._meta.db_table} c LEFT JOIN {SearchStamp._meta.db_table} s "
+    f"ON s.cemetery_id = c.id WHERE c.gmina_id = %s ORDER BY c.id")
+
+
+def _stamp(gmina: Gmina) -> tuple:
+    # Every search asks this: plain SQL, as the ORM would spend more building the query than
+    # the database answering it.
+    with connection.cursor() as cursor:
+        cursor.execute(_STAMP_SQL, [gmina.pk])
+        return tuple(tuple(row) for row in cursor.fetchall())
+
+
+def _index(gmina: Gmina) -> _Index:
+    """The town's index, rebuilt first when a write since made it old. The stamp is read
+    before the rows, so an index is never newer-labelled than what it holds."""
+    stamp = _stamp(gmina)
+    found = _INDEXES.get(gmina.pk)
+    if found is not None and found.stamp == stamp:
+        return found
+    with _BUILD_LOCK:
+        found = _INDEXES.get(gmina.pk)
+        if found is None or found.stamp != stamp:
+            found = _INDEXES[gmina.pk] = _Index(gmina, stamp)
+            # The index is millions of small objects without cycles: left to the cyclic
+            # garbage collector, every full collection would walk them all (tens of
+            # milliseconds, in the middle of some search). Reference counting still frees
+            # them when the index is replaced.
+            gc.freeze()
     return found
 
 
-def _token_score(token_matches: dict[str, float], fields: dict[str, list[str]]) -> float:
-    best = 0.0
-    for field, words in fields.items():
-        for word in words:
-            score = token_matches.get(word, 0.0) * FIELD_WEIGHT[field]
-            best = max(best, score)
-    return best
+def index_clear() -> None:
+    with _BUILD_LOCK:
+        _INDEXES.clear()
+
+
+# --- ranking ------------------------------------------------------------------------------
 
 
 def _year_fit(year: int | None, wanted: int, tolerance: int) -> float:
@@ -102,87 +231,209 @@ def _year_fit(year: int | None, wanted: int, tolerance: int) -> float:
     return 1.0 - 0.1 * gap
 
 
+class _Levels:
+    """One query word's candidates by how well their best name word fits it, best fit
+    first: disjoint sets, worked out only as far as the search gets."""
+
+    def __init__(self, matches: dict[str, float], postings: dict[str, tuple],
+                 candidates: set[int]):
+        by_score: dict[float, list[str]] = defaultdict(list)
+        for word, score in matches.items():
+            by_score[score].append(word)
+        self.scores = sorted(by_score, reverse=True)
+        self._words = [by_score[score] for score in self.scores]
+        self._postings, self._candidates = postings, candidates
+        self._sets: list[set[int]] = []
+        self._taken: set[int] = set()
+        self._rest: set[int] | None = None
+
+    def level(self, k: int) -> set[int]:
+        """The candidates whose best fit is self.scores[k]."""
+        while len(self._sets) <= k:
+            ids = self._candidates & set().union(
+                *(self._postings.get(w, ()) for w in self._words[len(self._sets)]))
+            ids -= self._taken
+            self._taken |= ids
+            self._sets.append(ids)
+        return self._sets[k]
+
+    def rest(self) -> set[int]:
+        """The candidates this query word does not fit at all."""
+        if self._rest is None:
+            for k in range(len(self.scores)):
+                self.level(k)
+            self._rest = self._candidates - self._taken
+        return self._rest
+
+
+def _candidates(matches: list[dict[str, float]], postings: dict[str, tuple]
+                ) -> Iterator[tuple[float, set[int]]]:
+    """The burials that fit the query words, in groups of equal fit, best first: (sum over
+    query words of the best fit, burial ids). Lazily: a search that has its answer after the
+    first groups never works out the rest.
+
+    The person sought matches every word typed (each within a typo), so the rarest word alone
+    bounds the candidates: "Jan Kowalski" reads the few Kowalskis, not every Jan. When nobody
+    matches it (a word beyond a typo), all words are used."""
+    empty = ()
+    candidates = None
+    if len(matches) > 1:
+        sizes = sorted((sum(len(postings.get(w, empty)) for w in m), i)
+                       for i, m in enumerate(matches))
+        if sizes[0][0]:
+            candidates = set().union(*(postings.get(w, empty) for w in matches[sizes[0][1]]))
+    if candidates is None:
+        candidates = set().union(*(postings.get(w, empty) for m in matches for w in m))
+    levels = [_Levels(m, postings, candidates) for m in matches]
+    # Every combination of one fit (or none) per query word, by the sum of the fits.
+    by_total: dict[float, list[tuple]] = defaultdict(list)
+    for combination in itertools.product(*(range(-1, len(lv.scores)) for lv in levels)):
+        total = 0
+        for lv, k in zip(levels, combination, strict=True):
+            if k >= 0:
+                total = total + lv.scores[k]
+        by_total[total].append(combination)
+    for total in sorted(by_total, reverse=True):
+        members: set[int] = set()
+        for combination in by_total[total]:
+            part = None
+            for lv, k in zip(levels, combination, strict=True):
+                ids = lv.level(k) if k >= 0 else lv.rest()
+                part = ids if part is None else part & ids
+                if not part:
+                    break
+            if part:
+                members |= part
+        if members:
+            yield total, members
+
+
+def _found(row: tuple, index: _Index, hidden: bool) -> FoundBurial:
+    return FoundBurial(
+        pk=row[_PK], record_number=row[_RECORD], surname=row[_SURNAME], given_names=row[_GIVEN],
+        family_name=row[_FAMILY], birth_date=row[_BIRTH_DATE], birth_year=row[_BIRTH_YEAR],
+        death_date=row[_DEATH_DATE], death_year=row[_DEATH_YEAR], grave_id=row[_GRAVE],
+        cemetery=index.cemeteries[row[_CEMETERY]][0], quarter=row[_QUARTER], row=row[_ROW],
+        number=row[_NUMBER], hidden=hidden)
+
+
+def _hidden(row: tuple, today: date) -> bool:
+    until = row[_HIDDEN_UNTIL]
+    return until is not None and today < until
+
+
 def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = None,
                   limit: int = 10) -> list[Hit]:
     """The burials that best fit the query, best first (ties: surname, given names, id)."""
     if query.empty:
         return []
-    base = Burial.objects.filter(gmina=gmina)
-    if cemetery is not None:
-        base = base.filter(grave__cemetery=cemetery)
-    if query.quarter:
-        base = base.filter(grave__quarter__code__iexact=query.quarter)
-    matches = [_word_matches(gmina, token, typing=(i == len(query.words) - 1))
-               for i, token in enumerate(query.words)]
+    index = _index(gmina)
     if query.words:
-        all_words = set().union(*matches)
-        if not all_words:
+        matches = [index.word_matches(token, typing=(i == len(query.words) - 1))
+                   for i, token in enumerate(query.words)]
+        if not any(matches):
             return []
-        coverage: dict[int, dict[int, float]] = defaultdict(dict)
-        index = BurialSearchWord.objects.filter(gmina=gmina)
-        if cemetery is not None:
-            index = index.filter(cemetery_id_copy=cemetery.pk)
-        found = index.filter(word__in=all_words)
-        if len(matches) > 1:
-            # The person sought matches every word typed (each within a typo), so the rarest
-            # word alone bounds the candidates: "Jan Kowalski" reads the few Kowalskis, not
-            # every Jan. When nobody matches it (a word beyond a typo), all words are used.
-            sizes = sorted((index.filter(word__in=m).count(), i) for i, m in enumerate(matches))
-            rarest = matches[sizes[0][1]]
-            if sizes[0][0]:
-                found = found.filter(burial_id__in=index.filter(word__in=rarest)
-                                     .values("burial_id"))
-        for burial_id, word in found.values_list("burial_id", "word"):
-            seen = coverage[burial_id]
-            for position, token_matches in enumerate(matches):
-                score = token_matches.get(word)
-                if score and score > seen.get(position, 0.0):
-                    seen[position] = score
-        ranked_ids = sorted(coverage, key=lambda b: (-sum(coverage[b].values()), b))
-        rows = base.filter(pk__in=ranked_ids[:MAX_CANDIDATES])
+        postings = (index.everywhere if cemetery is None
+                    else index.postings.get(cemetery.pk, {}))
+        groups = _candidates(matches, postings)
     else:
+        base = Burial.objects.filter(gmina=gmina)
+        if cemetery is not None:
+            base = base.filter(grave__cemetery=cemetery)
+        if query.quarter:
+            base = base.filter(grave__quarter__code__iexact=query.quarter)
         years = [y for y in (query.born, query.died, *query.years) if y]
         window = Q()
         for year in years:
             span = (year - query.tolerance, year + query.tolerance)
             window |= Q(birth_year__range=span) | Q(death_year__range=span)
-        rows = base.filter(window).order_by("surname", "given_names", "id")[:MAX_CANDIDATES]
-    # Ranked on plain values; only the winners become model instances.
+        # The order of names is the database's here (its collation), as it always was.
+        groups = [(0.0, list(base.filter(window).order_by("surname", "given_names", "id")
+                             .values_list("pk", flat=True)[:MAX_CANDIDATES]))]
+        matches = []
     today = timezone.localdate()
-    scored = []
-    for (pk, key, surname, given, birth_year, death_year, death_date, burial_date, allows,
-         years_hidden) in rows.values_list(
-            "pk", "search_key", "surname", "given_names", "birth_year", "death_year",
-            "death_date", "burial_date", "grave__holder_allows_details",
-            "grave__cemetery__recent_death_privacy_years"):
-        if hidden_by(holder_allows=allows, years=years_hidden, death_date=death_date,
-                     death_year=death_year, burial_date=burial_date, today=today):
-            birth_year = death_year = None
-        if query.born and not _year_fit(birth_year, query.born, query.tolerance):
-            continue
-        if query.died and not _year_fit(death_year, query.died, query.tolerance):
-            continue
-        if query.words:
-            parts = [*key.split("|"), "", "", ""][:3]
-            fields = {"surname": parts[0].split(), "given_names": parts[1].split(),
-                      "family_name": parts[2].split()}
-            score = sum(_token_score(m, fields) for m in matches) / len(matches)
-            if score <= 0:
+    # The quarter as the database's iexact compares it (quarter codes are plain letters).
+    quarter = query.quarter.upper() if query.words else ""
+    dated = bool(query.born or query.died or query.years)
+    # A name word counts at most its fit (field weights are ≤ 1) and each year at most ×1.25,
+    # so a group's fit bounds its members' scores: once the best `limit` are surely above
+    # that, the weaker groups cannot place (the margin covers rounding).
+    most = (1.25 ** len(query.years)) * (1 + 1e-9) / max(len(matches), 1)
+    # One name (its fields) and one pair of years are scored once per search.
+    token_scores: dict[int, float] = {}
+    year_factors: dict[tuple, tuple[float, ...]] = {}
+    rows = index.rows
+    scored: list[tuple] = []
+    room = MAX_CANDIDATES  # the best-fitting 400 are ranked (ties: lowest ids)
+    for total, ids in groups:
+        if room <= 0:
+            break
+        if matches and len(scored) >= limit:
+            scored.sort()
+            del scored[limit:]
+            if round(total * most, 6) < -scored[-1][0]:
+                break
+        if len(ids) > room:
+            ids = heapq.nsmallest(room, ids)
+        room -= len(ids)
+        for pk in ids:
+            row = rows.get(pk)
+            if row is None:  # written after the index was stamped: the next search has it
                 continue
-        else:
-            score = 1.0
-        for year in query.years:
-            fit = max(_year_fit(birth_year, year, query.tolerance),
-                      _year_fit(death_year, year, query.tolerance))
-            # A year that fits no date of this person makes them a worse answer, not none:
-            # the asker may remember it wrong.
-            score *= 1.0 + 0.25 * fit if fit else 0.6
-        scored.append((-round(score, 6), surname, given, pk))
+            if quarter and row[_QUARTER].upper() != quarter:
+                continue
+            birth_year, death_year = row[_BIRTH_YEAR], row[_DEATH_YEAR]
+            if dated and _hidden(row, today):
+                birth_year = death_year = None
+            if query.born and not _year_fit(birth_year, query.born, query.tolerance):
+                continue
+            if query.died and not _year_fit(death_year, query.died, query.tolerance):
+                continue
+            if matches:
+                names = row[_NAMES]
+                score = token_scores.get(id(names))
+                if score is None:
+                    score = token_scores[id(names)] = _names_fit(matches, names)
+                if score <= 0:
+                    continue
+            else:
+                score = 1.0
+            if query.years:
+                factors = year_factors.get((birth_year, death_year))
+                if factors is None:
+                    factors = year_factors[birth_year, death_year] = _year_factors(
+                        query, birth_year, death_year)
+                for factor in factors:
+                    score *= factor
+            scored.append((-round(score, 6), row[_SURNAME], row[_GIVEN], pk))
     scored.sort()
-    top = scored[:limit]
-    burials = Burial.objects.filter(gmina=gmina, pk__in=[pk for *_rest, pk in top]) \
-        .select_related("grave__quarter", "grave__row", "grave__cemetery") \
-        .defer("grave__location", "grave__outline", "grave__quarter__area",
-               "grave__cemetery__location")
-    by_pk = {b.pk: b for b in burials}
-    return [Hit(by_pk[pk], -negative) for negative, _s, _g, pk in top]
+    hits = []
+    for negative, _surname, _given, pk in scored[:limit]:
+        row = rows[pk]
+        hits.append(Hit(_found(row, index, _hidden(row, today)), -negative))
+    return hits
+
+
+def _year_factors(query: Query, birth_year: int | None, death_year: int | None
+                  ) -> tuple[float, ...]:
+    factors = []
+    for year in query.years:
+        fit = max(_year_fit(birth_year, year, query.tolerance),
+                  _year_fit(death_year, year, query.tolerance))
+        # A year that fits no date of this person makes them a worse answer, not none: the
+        # asker may remember it wrong.
+        factors.append(1.0 + 0.25 * fit if fit else 0.6)
+    return tuple(factors)
+
+
+def _names_fit(matches: list[dict[str, float]], names: tuple) -> float:
+    """The mean over query words of the best weighted fit among the person's names."""
+    total = 0.0
+    for m in matches:
+        best = 0.0
+        for word, weight in names:
+            fit = m.get(word, 0.0) * weight
+            if fit > best:
+                best = fit
+        total += best
+    return total / len(matches)

@@ -29,7 +29,9 @@ from podkowa.cemetery.models import (
     MaritalStatus,
     Quarter,
     Row,
+    SearchStamp,
     SearchVariant,
+    new_search_stamp,
 )
 from podkowa.core.models import Gmina
 
@@ -46,6 +48,8 @@ GRAVE_FIELDS = ["record_number", "kind", "in_monuments_register", "notes",
                 "holder_allows_details", "holder_vetoes_public_content", "paid_until"]
 HOLDER_FIELDS = ["first_name", "last_name", "address", "email", "phone", "since",
                  "is_current"]
+# What the search reads of a grave besides its place (selectors/search.py).
+GRAVE_SEARCH_FIELDS = {"holder_allows_details"}
 # What the book keeps of a holder, in every version. Contact details are not part of it: they
 # change without a correction and the shredder must be able to erase them for good.
 HOLDER_BOOK_FIELDS = ["first_name", "last_name", "since", "is_current"]
@@ -55,6 +59,16 @@ def _json_value(value):
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def _search_changed(cemetery_ids: Iterable[int]) -> None:
+    """Tell every process's search index (selectors/search.py) that these cemeteries' burials
+    changed: in the writing transaction, as its last statement (see SearchStamp)."""
+    ids = sorted(set(cemetery_ids))
+    SearchStamp.objects.bulk_create([SearchStamp(cemetery_id=pk) for pk in ids],
+                                    ignore_conflicts=True)
+    for pk in ids:  # one by one, in order: two writers never wait on each other in a circle
+        SearchStamp.objects.filter(cemetery_id=pk).update(stamp=new_search_stamp())
 
 
 def _snapshot(obj, fields: list[str]) -> dict:
@@ -184,6 +198,8 @@ def grave_correct(*, gmina: Gmina, grave_id: int, changes: dict, actor, reason: 
     _version_write(gmina=gmina, book=BookEntryVersion.Book.GRAVE,
                    obj=_with_version(grave, last + 1), fields=GRAVE_FIELDS, actor=actor,
                    reason=reason)
+    if GRAVE_SEARCH_FIELDS & set(changes):
+        _search_changed([grave.cemetery_id])
     return grave
 
 
@@ -386,6 +402,7 @@ def burials_register(*, gmina: Gmina, entries: Iterable[tuple[Grave, dict]], act
                          author_label=label, reason=(reason or _("entry created"))[:500])
         for b in burials], batch_size=1000)
     _index(gmina, burials, fresh=True)
+    _search_changed(grave.cemetery_id for grave, _data in cleaned)
     return burials
 
 
@@ -422,6 +439,7 @@ def burial_correct(*, gmina: Gmina, burial_id: int, changes: dict, actor,
     _version_write(gmina=gmina, book=BookEntryVersion.Book.BURIAL, obj=burial,
                    fields=BURIAL_FIELDS, actor=actor, reason=reason)
     _index(gmina, [burial])
+    _search_changed([burial.grave.cemetery_id])
     return burial
 
 
