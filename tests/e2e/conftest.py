@@ -63,7 +63,14 @@ def browser():
 @pytest.fixture
 def site(live_server, transactional_db) -> str:
     """The demo town (TERYT 1405021) served by the live server; returns its base URL."""
+    from django.core.cache import cache
+
     from tests.factories import GminaFactory
+
+    # The cache is a database table the per-test flush does not empty: without this, the
+    # per-address login limit counts every browser test's sign-in (all from 127.0.0.1) and
+    # locks out the thirty-first. Each test is a new visitor.
+    cache.clear()
 
     with scopes_disabled():
         GminaFactory(
