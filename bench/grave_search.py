@@ -1,9 +1,10 @@
 """Scenario "grave_search": 200,000 burials, searched over HTTP as people type them.
 
-Builds its own data in a throwaway PostgreSQL + PostGIS database (`podkowa_bench_grave_search`
-on postgis://postgres@127.0.0.1:5432, created and dropped here): the demo generator's Polish
-names (podkowa/cemetery/demo.py), written through the real bulk services, so the search keys
-are the ones production writes. Serves the project with gunicorn (DEBUG=0, BENCH_WORKERS) on a
+Builds its own data in a throwaway PostgreSQL + PostGIS database (BENCH_PG_DB, by default
+`podkowa_bench_grave_search`, on postgis://postgres@127.0.0.1:5432, created and dropped
+here): the demo generator's Polish names (podkowa/cemetery/demo.py), written through the real
+bulk services, so the search keys are the ones production writes. Serves the project with
+gunicorn (DEBUG=0, BENCH_WORKERS) on a
 free loopback port and requests, over keep-alive connections:
   floor:  GET /healthz — the whole middleware stack, no view work;
   search: GET /api/v1/cemetery/search?q=… — generated queries (dropped diacritics, one-letter
@@ -54,7 +55,7 @@ QUERIES = 10000
 ROUNDS = 5  # floor and search alternate, each BENCH_DURATION seconds in all per measure
 PEER_QUERIES = 1000  # pg_trgm's cost does not depend on which strings: a sample is enough
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_DB = "podkowa_bench_grave_search"
+PG_DB = os.environ.get("BENCH_PG_DB", "podkowa_bench_grave_search")  # one per concurrent run
 TERYT = "1405021"
 
 

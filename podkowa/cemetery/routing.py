@@ -11,6 +11,7 @@ import heapq
 import itertools
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 EARTH_M_PER_DEG_LAT = 111_320.0
@@ -50,15 +51,21 @@ class Graph:
     trees_lock: threading.Lock = field(default_factory=threading.Lock)
     # Entrances do not move between network versions: their snaps are kept too.
     snaps: dict[tuple, "Snap | None"] = field(default_factory=dict)
+    # cell → the entries of the eight cells around it not listed in it (_ring_around), for
+    # every cell with an entry: what snap() reads second, without working out the ring.
+    rings: dict[tuple[int, int], tuple] = field(default_factory=dict)
     sources: dict[tuple, "tuple[Snap, Tree] | None"] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Metres per degree of longitude here: the same for every point, worked out once.
+        self.kx = EARTH_M_PER_DEG_LAT * math.cos(math.radians(self.lat0))
+
     def to_xy(self, lon: float, lat: float) -> tuple[float, float]:
-        kx = EARTH_M_PER_DEG_LAT * math.cos(math.radians(self.lat0))
-        return ((lon - self.lon0) * kx, (lat - self.lat0) * EARTH_M_PER_DEG_LAT)
+        return ((lon - self.lon0) * self.kx, (lat - self.lat0) * EARTH_M_PER_DEG_LAT)
 
     def to_lonlat(self, x: float, y: float) -> tuple[float, float]:
-        kx = EARTH_M_PER_DEG_LAT * math.cos(math.radians(self.lat0))
-        return (round(self.lon0 + x / kx, 7), round(self.lat0 + y / EARTH_M_PER_DEG_LAT, 7))
+        return (round(self.lon0 + x / self.kx, 7),
+                round(self.lat0 + y / EARTH_M_PER_DEG_LAT, 7))
 
 
 def polyline_length(points: list[tuple[float, float]]) -> float:
@@ -117,6 +124,7 @@ def graph_build(segments: list[tuple[int, list[tuple[float, float]], float, bool
         for cell in _cells_of(points):
             graph.grid.setdefault(cell, []).append(listed)
     graph.heuristic_factor = max(factor, 0.0)
+    graph.rings = {cell: _ring_around(graph.grid, *cell) for cell in graph.grid}
     return graph
 
 
@@ -192,6 +200,21 @@ def snap_cached(graph: Graph, lon: float, lat: float, *, step_free: bool = False
     return graph.snaps[key]
 
 
+def _ring_around(grid: dict, cx: int, cy: int) -> tuple:
+    """The entries of the eight cells around (cx, cy) not listed in it, once each, in the
+    order snap() walks that ring."""
+    seen = {listed[0] for listed in grid.get((cx, cy), ())}
+    ring = []
+    for i in (-1, 0, 1):
+        for j in (-1, 0, 1):
+            if i or j:
+                for listed in grid.get((cx + i, cy + j), ()):
+                    if listed[0] not in seen:
+                        seen.add(listed[0])
+                        ring.append(listed)
+    return tuple(ring)
+
+
 def snap(graph: Graph, lon: float, lat: float, *, step_free: bool = False) -> Snap | None:
     """The nearest point on an alley (a walkable one when step_free)."""
     point = graph.to_xy(lon, lat)
@@ -204,8 +227,30 @@ def snap(graph: Graph, lon: float, lat: float, *, step_free: bool = False) -> Sn
                  py - cy * _CELL_M, (cy + 1) * _CELL_M - py)
     edges, grid = graph.edges, graph.grid
     best_d2, best_index = math.inf, -1
-    seen: set[int] = set()
-    radius = 0
+    # The point's own cell, then the ring around it (graph.rings): most snaps end there.
+    for k, entries in enumerate((grid.get((cx, cy), ()), graph.rings.get((cx, cy), None))):
+        if entries is None:
+            entries = _ring_around(grid, cx, cy)
+        for index, stairs, line in entries:
+            if step_free and stairs:
+                continue
+            if line is None:
+                d2 = _nearest_on_edge(edges[index], px, py)[0]
+            else:  # _nearest_on_edge of a two-point edge, inline
+                ax, ay, dx, dy, span = line
+                t = 0.0 if span == 0 else ((px - ax) * dx + (py - ay) * dy) / span
+                t = 0.0 if t < 0 else 1.0 if t > 1 else t
+                qx = ax + dx * t - px
+                qy = ay + dy * t - py
+                d2 = qx * qx + qy * qy
+            if d2 < best_d2:
+                best_d2, best_index = d2, index
+        reach = inside + k * _CELL_M
+        if best_index >= 0 and best_d2 <= reach * reach:
+            return _snap_to_edge(graph, best_index, point)
+    seen = {listed[0] for i in (-1, 0, 1) for j in (-1, 0, 1)
+            for listed in grid.get((cx + i, cy + j), ())}
+    radius = 2
     # Widen the ring of cells until a segment is found and no closer one can exist outside:
     # every segment is listed in each cell it crosses, so one not seen yet is farther than
     # the edge of the square of cells searched so far.
@@ -226,8 +271,9 @@ def snap(graph: Graph, lon: float, lat: float, *, step_free: bool = False) -> Sn
                         ax, ay, dx, dy, span = line
                         t = 0.0 if span == 0 else ((px - ax) * dx + (py - ay) * dy) / span
                         t = 0.0 if t < 0 else 1.0 if t > 1 else t
-                        qx, qy = ax + dx * t, ay + dy * t
-                        d2 = (px - qx) ** 2 + (py - qy) ** 2
+                        qx = ax + dx * t - px
+                        qy = ay + dy * t - py
+                        d2 = qx * qx + qy * qy
                     if d2 < best_d2:
                         best_d2, best_index = d2, index
         reach = inside + radius * _CELL_M
@@ -238,11 +284,11 @@ def snap(graph: Graph, lon: float, lat: float, *, step_free: bool = False) -> Sn
             return _snap_to_edge(graph, best_index, point) if best_index >= 0 else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Leg:
     name: str
     length: float
-    points: list[tuple[float, float]]
+    points: Sequence[tuple[float, float]]  # a tuple when shared by a tree (Tree.leg_at)
     stairs: bool
 
 
@@ -386,6 +432,9 @@ class Tree:
     # All a route needs of a node, in one tuple: (leg_start, leg_name, leg_length,
     # leg_stairs, leg_points).
     legs_at: list[tuple] = field(default_factory=list)
+    # The Leg ending at each node, made once where leg_points is kept (else None): shared
+    # by every route through that node, so never changed (route_from_tree copies the last).
+    leg_at: list["Leg | None"] = field(default_factory=list)
 
 
 LEG_POINTS_KEPT = 64
@@ -490,6 +539,9 @@ def _read_off_in_advance(graph: Graph, tree: Tree, settled: list[int]) -> None:
     tree.lo, tree.hi, tree.flat, tree.leg_points = lo, hi, flat, leg_points
     tree.legs_at = list(zip(leg_start, leg_name, leg_length, leg_stairs, leg_points,
                             strict=True))
+    tree.leg_at = [None if kept is None else Leg(name, length, kept, stairs)
+                   for name, length, stairs, kept in zip(leg_name, leg_length, leg_stairs,
+                                                         leg_points, strict=True)]
 
 
 def _drawing(tree: Tree, start: int, node: int) -> list[tuple[float, float]]:
@@ -561,21 +613,20 @@ def route_from_tree(graph: Graph, tree: Tree, target: Snap) -> Route | None:
                                                       target.along), best_total)])
         return Route(legs=legs, length=best_total, start=source.point, end=target.point)
     root, nodes = len(graph.nodes), graph.nodes
-    ends = []  # (where a leg ends, what the tree knows there), from the grave back
-    legs_at = tree.legs_at
+    legs = []  # from the grave back
+    leg_at, leg_start = tree.leg_at, tree.leg_start
     node = best_end
     while node != root:
-        at = legs_at[node]
-        ends.append((node, at))
-        node = at[0]
-    legs = []
-    for node, (start, name, length, stairs, kept) in reversed(ends):
-        if kept is not None:
-            points = list(kept)
-        else:
+        leg = leg_at[node]
+        start = leg_start[node]
+        if leg is None:
+            _start, name, length, stairs, _kept = tree.legs_at[node]
             points = [nodes[start]] if start != root else []
             points.extend(_drawing(tree, start, node))
-        legs.append(Leg(name, length, points, stairs))
+            leg = Leg(name, length, points, stairs)
+        legs.append(leg)
+        node = start
+    legs.reverse()
     # The last piece, along the grave's alley, as _legs adds it.
     along_end = 0.0 if best_end == dst_edge.a else dst_edge.length
     length = abs(target.along - along_end)
@@ -583,8 +634,8 @@ def route_from_tree(graph: Graph, tree: Tree, target: Snap) -> Route | None:
         points = _edge_part(graph, target.edge, along_end, target.along)
         last = legs[-1]
         if last.name == dst_edge.name and last.stairs == dst_edge.stairs:
-            last.length += length
-            last.points.extend(points[1:])
+            legs[-1] = Leg(last.name, last.length + length, [*last.points, *points[1:]],
+                           last.stairs)
         else:
             legs.append(Leg(dst_edge.name, length, list(points), dst_edge.stairs))
     return Route(legs=legs, length=best_total, start=source.point, end=target.point)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from podkowa.cemetery import routing
 from podkowa.cemetery.models import AlleyEdge, Cemetery, Entrance, Grave
@@ -48,18 +49,25 @@ def _alley(name: str) -> str:
     return _("alley %(name)s") % {"name": name} if name else _("the path")
 
 
+# Marked for translation here, translated when used: a step needs one of them, not all.
+_TURNS = {
+    "straight": gettext_noop("After %(distance)s m go straight on into %(alley)s"),
+    "slight_left": gettext_noop("After %(distance)s m bear left into %(alley)s"),
+    "slight_right": gettext_noop("After %(distance)s m bear right into %(alley)s"),
+    "left": gettext_noop("After %(distance)s m turn left into %(alley)s"),
+    "right": gettext_noop("After %(distance)s m turn right into %(alley)s"),
+    "sharp_left": gettext_noop("After %(distance)s m turn sharp left into %(alley)s"),
+    "sharp_right": gettext_noop("After %(distance)s m turn sharp right into %(alley)s"),
+}
+_ARRIVALS = {
+    "left": gettext_noop("After %(distance)s m the grave is on your left"),
+    "right": gettext_noop("After %(distance)s m the grave is on your right"),
+    "ahead": gettext_noop("After %(distance)s m you reach the grave"),
+}
+
+
 def _turn_text(maneuver: str, distance: int, name: str, stairs: bool) -> str:
-    into = _alley(name)
-    texts = {
-        "straight": _("After %(distance)s m go straight on into %(alley)s"),
-        "slight_left": _("After %(distance)s m bear left into %(alley)s"),
-        "slight_right": _("After %(distance)s m bear right into %(alley)s"),
-        "left": _("After %(distance)s m turn left into %(alley)s"),
-        "right": _("After %(distance)s m turn right into %(alley)s"),
-        "sharp_left": _("After %(distance)s m turn sharp left into %(alley)s"),
-        "sharp_right": _("After %(distance)s m turn sharp right into %(alley)s"),
-    }
-    line = texts[maneuver] % {"distance": distance, "alley": into}
+    line = _(_TURNS[maneuver]) % {"distance": distance, "alley": _alley(name)}
     if stairs:
         line += " " + _("(stairs)")
     return line
@@ -86,11 +94,7 @@ def _steps(graph: routing.Graph, route: routing.Route, entrance: Entrance,
     last = legs[-1]
     side = routing.side_of(last.points, grave_xy)
     distance = round(last.length)
-    arrive = {
-        "left": _("After %(distance)s m the grave is on your left"),
-        "right": _("After %(distance)s m the grave is on your right"),
-        "ahead": _("After %(distance)s m you reach the grave"),
-    }[side] % {"distance": distance}
+    arrive = _(_ARRIVALS[side]) % {"distance": distance}
     steps.append(Step(arrive, distance, f"arrive_{side}", last.name))
     return steps
 
