@@ -225,18 +225,15 @@ def snap(graph: Graph, lon: float, lat: float, *, step_free: bool = False) -> Sn
     # How far the point is from the nearest side of its own cell.
     inside = min(px - cx * _CELL_M, (cx + 1) * _CELL_M - px,
                  py - cy * _CELL_M, (cy + 1) * _CELL_M - py)
-    edges, grid = graph.edges, graph.grid
+    edges = graph.edges
     best_d2, best_index = math.inf, -1
-    # The point's own cell, then the ring around it (graph.rings): most snaps end there.
-    for k, entries in enumerate((grid.get((cx, cy), ()), graph.rings.get((cx, cy), None))):
-        if entries is None:
-            entries = _ring_around(grid, cx, cy)
+    for radius, entries in _rings(graph, cx, cy):
         for index, stairs, line in entries:
             if step_free and stairs:
                 continue
             if line is None:
                 d2 = _nearest_on_edge(edges[index], px, py)[0]
-            else:  # _nearest_on_edge of a two-point edge, inline
+            else:  # _nearest_on_edge of a two-point edge, inline: this loop is the hot path
                 ax, ay, dx, dy, span = line
                 t = 0.0 if span == 0 else ((px - ax) * dx + (py - ay) * dy) / span
                 t = 0.0 if t < 0 else 1.0 if t > 1 else t
@@ -245,43 +242,34 @@ def snap(graph: Graph, lon: float, lat: float, *, step_free: bool = False) -> Sn
                 d2 = qx * qx + qy * qy
             if d2 < best_d2:
                 best_d2, best_index = d2, index
-        reach = inside + k * _CELL_M
+        # Every segment is listed in each cell it crosses, so one not seen yet is farther than
+        # the edge of the square of cells searched so far.
+        reach = inside + radius * _CELL_M
         if best_index >= 0 and best_d2 <= reach * reach:
             return _snap_to_edge(graph, best_index, point)
+    return _snap_to_edge(graph, best_index, point) if best_index >= 0 else None
+
+
+def _rings(graph: Graph, cx: int, cy: int):
+    """(radius, entries not listed nearer) for the point's own cell, the ring around it
+    (precomputed in graph.rings: most snaps end there), then ever wider rings of cells."""
+    grid = graph.grid
+    yield 0, grid.get((cx, cy), ())
+    ring = graph.rings.get((cx, cy))
+    yield 1, ring if ring is not None else _ring_around(grid, cx, cy)
     seen = {listed[0] for i in (-1, 0, 1) for j in (-1, 0, 1)
             for listed in grid.get((cx + i, cy + j), ())}
-    radius = 2
-    # Widen the ring of cells until a segment is found and no closer one can exist outside:
-    # every segment is listed in each cell it crosses, so one not seen yet is farther than
-    # the edge of the square of cells searched so far.
-    while True:
+    for radius in range(2, 10_001):  # ~100 km: beyond it nothing is walkable at all
+        fresh = []
         for i in range(-radius, radius + 1):
             for j in range(-radius, radius + 1):
                 if max(abs(i), abs(j)) != radius:
                     continue
-                for index, stairs, line in grid.get((cx + i, cy + j), ()):
-                    if index in seen:
-                        continue
-                    seen.add(index)
-                    if step_free and stairs:
-                        continue
-                    if line is None:
-                        d2 = _nearest_on_edge(edges[index], px, py)[0]
-                    else:  # _nearest_on_edge of a two-point edge, inline
-                        ax, ay, dx, dy, span = line
-                        t = 0.0 if span == 0 else ((px - ax) * dx + (py - ay) * dy) / span
-                        t = 0.0 if t < 0 else 1.0 if t > 1 else t
-                        qx = ax + dx * t - px
-                        qy = ay + dy * t - py
-                        d2 = qx * qx + qy * qy
-                    if d2 < best_d2:
-                        best_d2, best_index = d2, index
-        reach = inside + radius * _CELL_M
-        if best_index >= 0 and best_d2 <= reach * reach:
-            return _snap_to_edge(graph, best_index, point)
-        radius += 1
-        if radius > 10_000:  # ~100 km: nothing walkable at all
-            return _snap_to_edge(graph, best_index, point) if best_index >= 0 else None
+                for listed in grid.get((cx + i, cy + j), ()):
+                    if listed[0] not in seen:
+                        seen.add(listed[0])
+                        fresh.append(listed)
+        yield radius, fresh
 
 
 @dataclass(slots=True)

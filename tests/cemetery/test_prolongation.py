@@ -33,6 +33,7 @@ from podkowa.payments.services.ledger import (
 )
 from podkowa.payments.services.orders import notification_handle, order_create
 from tests.cemetery.conftest import xy
+from tests.cemetery.test_race import race
 from tests.payments.conftest import verified_user
 
 FEE = 70_000
@@ -272,34 +273,6 @@ def test_the_demo_has_fees_and_gives_the_demo_resident_a_grave_to_prolong(gmina)
     assert today < expires < today.replace(year=today.year + 1)
 
 
-RACERS = 8
-
-
-def _race(work) -> list[Exception]:
-    import threading
-
-    from django.db import connection
-
-    barrier = threading.Barrier(RACERS)
-    failures: list[Exception] = []
-
-    def one(k: int):
-        try:
-            barrier.wait()
-            work(k)
-        except Exception as error:  # reported by the test
-            failures.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=one, args=(k,)) for k in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return failures
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_eight_payments_of_one_charge_at_once_keep_the_grave_twenty_years_once(gmina,
@@ -321,7 +294,7 @@ def test_eight_payments_of_one_charge_at_once_keep_the_grave_twenty_years_once(g
                                amount=FEE, method=Payment.Method.BANK,
                                reference=f"RACE-{k}", charge_ids=[prolongation.charge_id])
 
-    assert _race(work) == []
+    assert race(work) == []
     with scope(gmina=gmina):
         assert _until(grave) == dt.date(2047, 5, 5)
         assert LeasePayment.objects.filter(gmina=gmina, grave=grave).count() == 1
@@ -347,7 +320,7 @@ def test_two_clerks_prolonging_one_grave_at_once_charge_once(gmina, cemetery, le
             lease_prolongation_request(gmina=gmina, grave_id=grave.pk,
                                        holder_id=holders[k % 2], actor=None)
 
-    assert _race(work) == []
+    assert race(work) == []
     with scope(gmina=gmina):
         from podkowa.payments.models import Charge
 
