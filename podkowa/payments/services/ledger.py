@@ -92,8 +92,17 @@ def payer_create(*, gmina: Gmina, name: str, kind: str = Payer.Kind.PERSON, nip:
             digest = pesel_hmac(pesel)
         except ValidationError as error:
             raise ValidationError({"pesel": error.messages}) from None
-    return Payer.objects.create(gmina=gmina, name=name, kind=kind, nip=nip, address=address,
-                                email=email, user=user, pesel_hmac=digest)
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives a clash
+            return Payer.objects.create(gmina=gmina, name=name, kind=kind, nip=nip,
+                                        address=address, email=email, user=user,
+                                        pesel_hmac=digest)
+    except IntegrityError:
+        if user is None:
+            raise
+        # Two requests made the account's payer at once (payer_once_per_account): the
+        # other one's is the payer, and the insert waited for it to commit.
+        return Payer.objects.get(gmina=gmina, user=user)
 
 
 @transaction.atomic
