@@ -28,6 +28,22 @@ def cemetery_graph(cemetery: Cemetery) -> routing.Graph:
     return routing.cached_graph(cemetery.pk, cemetery.graph_version, load)
 
 
+def _graves_prepare(graph: routing.Graph, cemetery: Cemetery,
+                    spots: tuple[tuple[float, float], ...]) -> None:
+    """Every grave of the cemetery snapped, with its nearest entrance, once per network
+    version: the first request pays for all (as for the entrances' trees), the others
+    look theirs up. A grave moved or added since is worked out at its next request."""
+    if graph.graves_prepared:
+        return
+
+    def load():
+        rows = Grave.objects.filter(gmina_id=cemetery.gmina_id, cemetery=cemetery,
+                                    location__isnull=False).values_list("pk", "location")
+        return [(pk, location.x, location.y) for pk, location in rows.iterator()]
+
+    routing.graves_prepare(graph, load, spots)
+
+
 @dataclass
 class Step:
     instruction: str
@@ -113,26 +129,26 @@ def grave_route(*, grave: Grave, entrance_id: int | None = None, step_free: bool
     if not entrances:
         raise ValidationError({"entrance": _("The cemetery has no entrances on the map.")})
     graph = cemetery_graph(cemetery)
-    target = routing.snap(graph, grave.location.x, grave.location.y, step_free=step_free)
+    spots = tuple((e.location.x, e.location.y) for e in entrances)
+    lon, lat = grave.location.x, grave.location.y
+    if entrance_id is None:
+        _graves_prepare(graph, cemetery, spots)
+        way, route = routing.way_to_grave(graph, grave.pk, lon, lat, spots,
+                                          step_free=step_free)
+        target, best = way.target, way.best
+    else:  # a request's own choice: the grave's kept snap, the one entrance's tree
+        target = routing.grave_target(graph, grave.pk, lon, lat, step_free=step_free)
+        best = (None if target is None else
+                routing.nearest_entrance(graph, target, spots, step_free=step_free))
+        route = routing.route_from_tree(graph, best[3], target) if best is not None else None
     if target is None:
         raise ValidationError({"grave": _("The cemetery has no alleys on the map yet.")})
-    best = None
-    for entrance in entrances:
-        found = routing.source_tree(graph, entrance.location.x, entrance.location.y,
-                                    step_free=step_free)
-        if found is None:
-            continue
-        source, tree = found
-        # The walk from the gate to the alley counts: a far gate on a near alley is far.
-        cost = routing.route_cost(graph, tree, target) + source.offset
-        if cost != math.inf and (best is None or cost < best[0]):
-            best = (cost, entrance, tree, source)
-    route = routing.route_from_tree(graph, best[2], target) if best is not None else None
     if route is None:
         raise ValidationError({"step_free": _(
             "There is no step-free way to this grave.") if step_free else _(
             "This grave cannot be reached along the alleys on the map.")})
-    _cost, entrance, _tree, source = best
+    _cost, index, source, _tree = best
+    entrance = entrances[index]
     grave_xy = graph.to_xy(grave.location.x, grave.location.y)
     entrance_xy = graph.to_xy(entrance.location.x, entrance.location.y)
     points: list[tuple[float, float]] = [entrance_xy]
