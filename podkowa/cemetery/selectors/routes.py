@@ -149,8 +149,8 @@ def grave_route(*, grave: Grave, entrance_id: int | None = None, step_free: bool
             "This grave cannot be reached along the alleys on the map.")})
     _cost, index, source, _tree = best
     entrance = entrances[index]
-    grave_xy = graph.to_xy(grave.location.x, grave.location.y)
-    entrance_xy = graph.to_xy(entrance.location.x, entrance.location.y)
+    grave_xy = graph.to_xy(lon, lat)
+    entrance_xy = graph.to_xy(*spots[index])
     points: list[tuple[float, float]] = [entrance_xy]
     for leg in route.legs:
         points.extend(leg.points)
