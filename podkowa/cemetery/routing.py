@@ -300,7 +300,7 @@ def _edge_part(graph: Graph, index: int, start: float, end: float) -> list[tuple
     scale = drawn / (edge.length or 1.0)
     lo, hi = sorted((start * scale, end * scale))
     if len(edge.points) == 2:
-        # An alley drawn straight (most, and every grave's last piece is on one): the loop
+        # An alley drawn straight (most are, and so most graves' last pieces): the loop
         # below once, with the same arithmetic, for a fraction of its cost.
         a, b = edge.points
         seg = math.dist(a, b)
