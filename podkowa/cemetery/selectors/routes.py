@@ -61,11 +61,8 @@ class GraveRoute:
     step_free: bool
 
 
-def _alley(name: str) -> str:
-    return _("alley %(name)s") % {"name": name} if name else _("the path")
-
-
-# Marked for translation here, translated when used: a step needs one of them, not all.
+# Marked for translation here, translated once per language (_wordings): a request's steps
+# then cost formatting only, no catalogue look-ups.
 _TURNS = {
     "straight": gettext_noop("After %(distance)s m go straight on into %(alley)s"),
     "slight_left": gettext_noop("After %(distance)s m bear left into %(alley)s"),
@@ -80,37 +77,71 @@ _ARRIVALS = {
     "right": gettext_noop("After %(distance)s m the grave is on your right"),
     "ahead": gettext_noop("After %(distance)s m you reach the grave"),
 }
+_PHRASES = {
+    "enter": gettext_noop("Enter through %(entrance)s and walk along %(alley)s"),
+    "alley": gettext_noop("alley %(name)s"),
+    "path": gettext_noop("the path"),
+    "stairs": gettext_noop("(stairs)"),
+}
 
 
-def _turn_text(maneuver: str, distance: int, name: str, stairs: bool) -> str:
-    line = _(_TURNS[maneuver]) % {"distance": distance, "alley": _alley(name)}
-    if stairs:
-        line += " " + _("(stairs)")
-    return line
+@dataclass(frozen=True)
+class _Wordings:
+    turns: dict[str, str]
+    arrivals: dict[str, str]
+    enter: str
+    alley: str
+    path: str
+    stairs: str
+
+
+_WORDINGS: dict[str, _Wordings] = {}
+
+
+def _wordings(language: str) -> _Wordings:
+    """The steps' templates in one language (the catalogues do not change while a process
+    runs)."""
+    found = _WORDINGS.get(language)
+    if found is None:
+        with translation.override(language):
+            found = _WORDINGS[language] = _Wordings(
+                {key: _(text) for key, text in _TURNS.items()},
+                {key: _(text) for key, text in _ARRIVALS.items()},
+                **{key: _(text) for key, text in _PHRASES.items()})
+    return found
+
+
+def _alley(name: str, words: _Wordings) -> str:
+    return words.alley % {"name": name} if name else words.path
 
 
 def _steps(graph: routing.Graph, route: routing.Route, entrance: Entrance,
-           grave_xy: tuple[float, float]) -> list[Step]:
+           grave_xy: tuple[float, float], words: _Wordings | None = None) -> list[Step]:
+    """The turn-by-turn steps, in `words` (else the active language's)."""
+    if words is None:
+        words = _wordings(translation.get_language())
     legs = [leg for leg in route.legs if leg.length >= MIN_STEP_M] or route.legs[-1:]
     steps: list[Step] = []
     if not legs:
         return steps
     first = legs[0]
-    steps.append(Step(
-        _("Enter through %(entrance)s and walk along %(alley)s") % {
-            "entrance": entrance.name, "alley": _alley(first.name)},
-        0, "depart", first.name))
+    steps.append(Step(words.enter % {"entrance": entrance.name,
+                                     "alley": _alley(first.name, words)},
+                      0, "depart", first.name))
     for previous, leg in itertools.pairwise(legs):
         before = routing._direction_at_end(previous.points)
         after = routing._direction_at_start(leg.points)
         maneuver = routing.turn_between(before, after)
         distance = round(previous.length)
-        steps.append(Step(_turn_text(maneuver, distance, leg.name, leg.stairs), distance,
-                          maneuver, leg.name))
+        line = words.turns[maneuver] % {"distance": distance,
+                                        "alley": _alley(leg.name, words)}
+        if leg.stairs:
+            line += " " + words.stairs
+        steps.append(Step(line, distance, maneuver, leg.name))
     last = legs[-1]
     side = routing.side_of(last.points, grave_xy)
     distance = round(last.length)
-    arrive = _(_ARRIVALS[side]) % {"distance": distance}
+    arrive = words.arrivals[side] % {"distance": distance}
     steps.append(Step(arrive, distance, f"arrive_{side}", last.name))
     return steps
 
@@ -160,8 +191,8 @@ def grave_route(*, grave: Grave, entrance_id: int | None = None, step_free: bool
         lonlat = graph.to_lonlat(*point)
         if not coordinates or coordinates[-1] != lonlat:
             coordinates.append(lonlat)
-    with translation.override(language or translation.get_language()):
-        steps = _steps(graph, route, entrance, grave_xy)
+    steps = _steps(graph, route, entrance, grave_xy,
+                   _wordings(language or translation.get_language()))
     walk = (math.dist(entrance_xy, source.point) + route.length
             + math.dist(route.end, grave_xy))
     return GraveRoute(entrance=entrance, length_m=walk, coordinates=coordinates,
