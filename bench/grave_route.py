@@ -23,7 +23,7 @@ entrance we chose to the grave's nearest junction, for the same 2,000 requests: 
 snapping nor a choice of entrance is timed, as ours are kept from the precomputation.
 `ratio_vs_networkx` = its time per route over ours, medians (a shared machine's busy
 moments land in the means; both are printed); `ratio_fresh_vs_networkx` the same over the
-per-request path of a moved grave. They are timed request by request, interleaved.
+per-request path of a grave moved or added. They are timed request by request, interleaved.
 networkx is needed only here (`.venv/bin/pip install networkx`).
 
 Last line: {"scenario": "grave_route", "edges": 20000, "p95_ms": …, "ratio_vs_networkx": …}.

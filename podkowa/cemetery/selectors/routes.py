@@ -111,7 +111,9 @@ def _wordings(language: str) -> _Wordings:
     return found
 
 
-def _alley(name: str, words: _Wordings) -> str:
+def _alley(name: str, words: _Wordings | None = None) -> str:
+    if words is None:
+        words = _wordings(translation.get_language())
     return words.alley % {"name": name} if name else words.path
 
 
