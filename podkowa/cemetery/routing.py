@@ -2,9 +2,10 @@
 
 A cemetery's alleys are a few hundred to tens of thousands of segments that change a few times
 a year, and All Saints brings thousands of route requests an hour: the graph is built once per
-process and per network version (Cemetery.graph_version) and searched in memory. Coordinates
-are turned into metres on a local plane (equirectangular around the cemetery), which is exact
-to well under a metre over a cemetery's extent.
+process and per network version (Cemetery.graph_version) and searched in memory, with the
+shortest-path trees of the entrances and every grave's snap and nearest entrance kept in it.
+Coordinates are turned into metres on a local plane (equirectangular around the cemetery),
+which is exact to well under a metre over a cemetery's extent.
 """
 
 import heapq
@@ -674,8 +675,9 @@ def route_from_tree(graph: Graph, tree: Tree, target: Snap) -> Route | None:
 class GraveWay:
     """What the way to a grave needs before the read-off, kept per grave in the graph. It
     holds the grave's position and the entrances it was worked out for, and is used only
-    while the request's match: a grave moved or an entrance set since (neither changes the
-    network version) is worked out afresh at the next request, in every process."""
+    while the request's grave and entrances are where these say: a grave moved or an
+    entrance set since (neither changes the network version) is worked out afresh at its
+    next request, in every process."""
     at: tuple[float, float]  # the grave's (lon, lat)
     target: Snap | None  # None: no alley at all (a walkable one when step_free)
     # The entrances' (lon, lat), in the request's order, the choice below was made among;
@@ -738,8 +740,8 @@ def grave_way(graph: Graph, grave_id: int, lon: float, lat: float,
 
 def graves_prepare(graph: Graph, load, entrances: Sequence[tuple[float, float]]) -> bool:
     """Snap every grave of `load()` ((id, lon, lat) each) and choose its nearest entrance,
-    stairs allowed, once per graph (network version): what the first request would otherwise
-    leave to each grave's first request. True when this call did it."""
+    stairs allowed, once per graph, i.e. per network version: a request then only looks its
+    grave up. True when this call did the work."""
     with graph.graves_lock:
         if graph.graves_prepared:
             return False
