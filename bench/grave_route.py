@@ -4,9 +4,9 @@ segments, ours against networkx's A* on the same graph in the same run.
 The graph: a 100 × 100 grid of junctions 8 m apart (19,800 segments) plus 200 diagonal
 short-cuts, lengths 1.0–1.3 × the straight line, 3 % of segments stairs, alleys named by grid
 line; four entrances on the edge of the grid. 2,000 random grave positions (graves 0…1999) are
-routed from the nearest entrance: the per-request work of `GET
-/api/v1/cemetery/graves/{id}/route` minus the HTTP, the database, the wording of the steps and
-the conversion back to lon/lat, through the function that handler calls
+routed from the nearest entrance: the per-request work of
+`GET /api/v1/cemetery/graves/{id}/route` minus the HTTP, the database, the wording of the
+steps and the conversion back to lon/lat, through the function that handler calls
 (`routing.way_to_grave`): looking up the grave's kept snap and nearest entrance by its id
 (checked against its position and the entrances, as each request does) and reading the route
 off that entrance's cached shortest-path tree.
