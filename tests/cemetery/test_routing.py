@@ -143,17 +143,21 @@ def test_a_moved_grave_is_routed_to_its_new_place_at_the_very_next_request(
         client, gmina, grave):
     from podkowa.cemetery.services.books import grave_correct
 
-    # The first request snaps every grave of the cemetery and keeps the snaps.
+    # The first request snaps every grave of the cemetery and keeps the snaps; the first
+    # step-free one keeps the grave's step-free snap.
     assert _steps_of(client, grave)[0] == 95
+    assert _steps_of(client, grave, step_free="true")[1][1] == (
+        "After 50 m turn right into alley B")
     # Moved to 3 m west of alley 3, 10 m up from A: the network (its version) is unchanged.
     grave_correct(gmina=gmina, grave_id=grave.pk, changes={"location": xy(97, 10)},
                   actor=None, reason="surveyed again")
-    assert _steps_of(client, grave) == (2 + 100 + 10 + 3, [
+    moved = (2 + 100 + 10 + 3, [
         "Enter through Brama and walk along alley A",
         "After 100 m turn left into alley 3",
         "After 10 m the grave is on your left"])
-    # Step-free, it is snapped afresh too (alley 3 has no stairs: the same way).
-    assert _steps_of(client, grave, step_free="true")[0] == 115
+    assert _steps_of(client, grave) == moved
+    # Step-free, the same way (alley 3 has no stairs), no longer by alley B.
+    assert _steps_of(client, grave, step_free="true") == moved
 
 
 def test_a_grave_added_after_the_snapping_is_routed(client, gmina, cemetery, grave):
