@@ -141,6 +141,7 @@ def _steps_of(client, grave, **params):
 
 def test_a_moved_grave_is_routed_to_its_new_place_at_the_very_next_request(
         client, gmina, grave):
+    from podkowa.cemetery.models import Entrance
     from podkowa.cemetery.services.books import grave_correct
 
     # The first request snaps every grave of the cemetery and keeps the snaps; the first
@@ -155,6 +156,8 @@ def test_a_moved_grave_is_routed_to_its_new_place_at_the_very_next_request(
         "Enter through Brama and walk along alley A",
         "After 100 m turn left into alley 3",
         "After 10 m the grave is on your left"])
+    brama = Entrance.objects.get(gmina=gmina, name="Brama")
+    assert _steps_of(client, grave, entrance=brama.pk) == moved  # the chosen entrance's path
     assert _steps_of(client, grave) == moved
     # Step-free, the same way (alley 3 has no stairs), no longer by alley B.
     assert _steps_of(client, grave, step_free="true") == moved
