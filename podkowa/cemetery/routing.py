@@ -2,9 +2,10 @@
 
 A cemetery's alleys are a few hundred to tens of thousands of segments that change a few times
 a year, and All Saints brings thousands of route requests an hour: the graph is built once per
-process and per network version (Cemetery.graph_version) and searched in memory. Coordinates
-are turned into metres on a local plane (equirectangular around the cemetery), which is exact
-to well under a metre over a cemetery's extent.
+process and per network version (Cemetery.graph_version) and searched in memory, with the
+shortest-path trees of the entrances and every grave's snap and nearest entrance kept in it.
+Coordinates are turned into metres on a local plane (equirectangular around the cemetery),
+which is exact to well under a metre over a cemetery's extent.
 """
 
 import heapq
@@ -55,6 +56,11 @@ class Graph:
     # every cell with an entry: what snap() reads second, without working out the ring.
     rings: dict[tuple[int, int], tuple] = field(default_factory=dict)
     sources: dict[tuple, "tuple[Snap, Tree] | None"] = field(default_factory=dict)
+    # (grave id, step_free) → the grave's snap and nearest entrance (GraveWay): graves do not
+    # move between requests either. graves_prepare() fills it for every grave at once.
+    graves: dict[tuple[int, bool], "GraveWay"] = field(default_factory=dict)
+    graves_lock: threading.Lock = field(default_factory=threading.Lock)
+    graves_prepared: bool = False
 
     def __post_init__(self) -> None:
         # Metres per degree of longitude here: the same for every point, worked out once.
@@ -294,6 +300,20 @@ def _edge_part(graph: Graph, index: int, start: float, end: float) -> list[tuple
     drawn = edge.drawn or 1.0
     scale = drawn / (edge.length or 1.0)
     lo, hi = sorted((start * scale, end * scale))
+    if len(edge.points) == 2:
+        # An alley drawn straight (most are, and so most graves' last pieces): the loop
+        # below once, with the same arithmetic, for a fraction of its cost.
+        a, b = edge.points
+        seg = math.dist(a, b)
+        if seg >= lo and hi >= 0.0 and seg > 0:
+            t1 = max(0.0, lo / seg)
+            t2 = min(1.0, hi / seg)
+            dx, dy = b[0] - a[0], b[1] - a[1]
+            points = [(a[0] + dx * t1, a[1] + dy * t1), (a[0] + dx * t2, a[1] + dy * t2)]
+            if start > end:
+                points.reverse()
+            return points
+        return [a]
     points = []
     walked = 0.0
     for a, b in zip(edge.points, edge.points[1:], strict=False):
@@ -423,6 +443,10 @@ class Tree:
     # The Leg ending at each node, made once where leg_points is kept (else None): shared
     # by every route through that node, so never changed (route_from_tree copies the last).
     leg_at: list["Leg | None"] = field(default_factory=list)
+    # The legs of the way to each node before the leg it is on (those ending at its
+    # leg_start, and before), one tuple shared by all the nodes of that leg: a route is
+    # these, the node's own leg and the piece to the grave.
+    legs_before: list[tuple["Leg", ...]] = field(default_factory=list)
 
 
 LEG_POINTS_KEPT = 64
@@ -530,6 +554,29 @@ def _read_off_in_advance(graph: Graph, tree: Tree, settled: list[int]) -> None:
     tree.leg_at = [None if kept is None else Leg(name, length, kept, stairs)
                    for name, length, stairs, kept in zip(leg_name, leg_length, leg_stairs,
                                                          leg_points, strict=True)]
+    leg_at = tree.leg_at
+    legs_before: list[tuple[Leg, ...]] = [()] * size
+    upto: dict[int, tuple[Leg, ...]] = {root: ()}  # leg start → the legs up to it
+    for node in settled:  # a node's leg_start is settled before it
+        start = leg_start[node]
+        before = upto.get(start)
+        if before is None:
+            leg = leg_at[start]
+            if leg is None:
+                leg = _long_leg(graph, tree, start)
+                leg.points = tuple(leg.points)  # shared from now on, like leg_at's
+            before = upto[start] = (*legs_before[start], leg)
+        legs_before[node] = before
+    tree.legs_before = legs_before
+
+
+def _long_leg(graph: Graph, tree: Tree, node: int) -> Leg:
+    """The leg ending at `node` whose drawing is too long to keep whole (leg_at is None)."""
+    start = tree.leg_start[node]
+    _start, name, length, stairs, _kept = tree.legs_at[node]
+    points = [graph.nodes[start]] if start != len(graph.nodes) else []
+    points.extend(_drawing(tree, start, node))
+    return Leg(name, length, points, stairs)
 
 
 def _drawing(tree: Tree, start: int, node: int) -> list[tuple[float, float]]:
@@ -577,10 +624,13 @@ def _best_end(graph: Graph, tree: Tree, target: Snap) -> tuple[float, int | None
     best_total, best_end = math.inf, None
     if source.edge == target.edge:
         best_total, best_end = abs(source.along - target.along), None
-    for node, extra in ((dst_edge.a, target.along), (dst_edge.b, dst_edge.length - target.along)):
-        cost = tree.dist.get(node)
-        if cost is not None and cost + extra < best_total:
-            best_total, best_end = cost + extra, node
+    dist = tree.dist
+    cost = dist.get(dst_edge.a)
+    if cost is not None and cost + target.along < best_total:
+        best_total, best_end = cost + target.along, dst_edge.a
+    cost = dist.get(dst_edge.b)
+    if cost is not None and cost + (dst_edge.length - target.along) < best_total:
+        best_total, best_end = cost + (dst_edge.length - target.along), dst_edge.b
     return best_total, best_end
 
 
@@ -600,21 +650,10 @@ def route_from_tree(graph: Graph, tree: Tree, target: Snap) -> Route | None:
         legs = _legs(graph, [(source.edge, _edge_part(graph, source.edge, source.along,
                                                       target.along), best_total)])
         return Route(legs=legs, length=best_total, start=source.point, end=target.point)
-    root, nodes = len(graph.nodes), graph.nodes
-    legs = []  # from the grave back
-    leg_at, leg_start = tree.leg_at, tree.leg_start
-    node = best_end
-    while node != root:
-        leg = leg_at[node]
-        start = leg_start[node]
-        if leg is None:
-            _start, name, length, stairs, _kept = tree.legs_at[node]
-            points = [nodes[start]] if start != root else []
-            points.extend(_drawing(tree, start, node))
-            leg = Leg(name, length, points, stairs)
-        legs.append(leg)
-        node = start
-    legs.reverse()
+    leg = tree.leg_at[best_end]
+    if leg is None:
+        leg = _long_leg(graph, tree, best_end)
+    legs = [*tree.legs_before[best_end], leg]
     # The last piece, along the grave's alley, as _legs adds it.
     along_end = 0.0 if best_end == dst_edge.a else dst_edge.length
     length = abs(target.along - along_end)
@@ -627,6 +666,101 @@ def route_from_tree(graph: Graph, tree: Tree, target: Snap) -> Route | None:
         else:
             legs.append(Leg(dst_edge.name, length, list(points), dst_edge.stairs))
     return Route(legs=legs, length=best_total, start=source.point, end=target.point)
+
+
+# --- graves: snapped once per network version ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GraveWay:
+    """What the way to a grave needs before the read-off, kept per grave in the graph. It
+    holds the grave's position and the entrances it was worked out for, and is used only
+    while the request's grave and entrances are where these say: a grave moved or an
+    entrance set since (neither changes the network version) is worked out afresh at its
+    next request, in every process."""
+    at: tuple[float, float]  # the grave's (lon, lat)
+    target: Snap | None  # None: no alley at all (a walkable one when step_free)
+    # The entrances' (lon, lat), in the request's order, the choice below was made among;
+    # None when no choice was made (a request naming its entrance).
+    entrances: tuple[tuple[float, float], ...] | None
+    # The nearest entrance by walking: (cost, its index in `entrances`, its snap, its tree);
+    # None when none reaches the grave.
+    best: "tuple[float, int, Snap, Tree] | None" = None
+
+
+def nearest_entrance(graph: Graph, target: Snap, entrances: Sequence[tuple[float, float]], *,
+                     step_free: bool = False) -> "tuple[float, int, Snap, Tree] | None":
+    """(cost, index, snap, tree) of the entrance nearest `target` by walking, the first of
+    equals; None when none reaches it."""
+    best = None
+    for index, (lon, lat) in enumerate(entrances):
+        found = source_tree(graph, lon, lat, step_free=step_free)
+        if found is None:
+            continue
+        source, tree = found
+        # The walk from the gate to the alley counts: a far gate on a near alley is far.
+        cost = route_cost(graph, tree, target) + source.offset
+        if cost != math.inf and (best is None or cost < best[0]):
+            best = (cost, index, source, tree)
+    return best
+
+
+def grave_target(graph: Graph, grave_id: int, lon: float, lat: float, *,
+                 step_free: bool = False) -> Snap | None:
+    """The grave's snap: the kept one while the grave has not moved, else snapped now."""
+    way = graph.graves.get((grave_id, step_free))
+    if way is not None and way.at == (lon, lat):
+        return way.target
+    target = snap(graph, lon, lat, step_free=step_free)
+    graph.graves[grave_id, step_free] = GraveWay((lon, lat), target, None)
+    return target
+
+
+def grave_way(graph: Graph, grave_id: int, lon: float, lat: float,
+              entrances: Sequence[tuple[float, float]], *, step_free: bool = False
+              ) -> GraveWay:
+    """The grave's snap and its nearest entrance among `entrances`: kept ones while neither
+    the grave nor the entrances moved, else worked out now (and kept)."""
+    if type(entrances) is not tuple:
+        entrances = tuple(entrances)
+    key = (grave_id, step_free)
+    way = graph.graves.get(key)
+    at = (lon, lat)
+    if way is not None and way.at == at:
+        if way.entrances == entrances:
+            return way
+        target = way.target
+    else:
+        target = snap(graph, lon, lat, step_free=step_free)
+    best = (None if target is None else
+            nearest_entrance(graph, target, entrances, step_free=step_free))
+    way = graph.graves[key] = GraveWay(at, target, entrances, best)
+    return way
+
+
+def graves_prepare(graph: Graph, load, entrances: Sequence[tuple[float, float]]) -> bool:
+    """Snap every grave of `load()` ((id, lon, lat) each) and choose its nearest entrance,
+    stairs allowed, once per graph, i.e. per network version: a request then only looks its
+    grave up. True when this call did the work."""
+    with graph.graves_lock:
+        if graph.graves_prepared:
+            return False
+        entrances = tuple(entrances)
+        for grave_id, lon, lat in load():
+            grave_way(graph, grave_id, lon, lat, entrances)
+        graph.graves_prepared = True
+    return True
+
+
+def way_to_grave(graph: Graph, grave_id: int, lon: float, lat: float,
+                 entrances: Sequence[tuple[float, float]], *, step_free: bool = False
+                 ) -> tuple[GraveWay, Route | None]:
+    """The way from the nearest of `entrances` to the grave: its GraveWay (kept per grave)
+    and the route read off that entrance's tree (None when no entrance reaches it)."""
+    way = grave_way(graph, grave_id, lon, lat, entrances, step_free=step_free)
+    if way.best is None:
+        return way, None
+    return way, route_from_tree(graph, way.best[3], way.target)
 
 
 def _legs(graph: Graph, pieces) -> list[Leg]:

@@ -2,6 +2,7 @@
 from podkowa.cemetery.demo import _to_lonlat
 from podkowa.cemetery.selectors.routes import grave_route, route_feature
 from podkowa.cemetery.services.network import alley_add
+from tests.cemetery.conftest import xy
 
 
 def test_shortest_way_goes_up_the_stairs_and_ends_on_the_right_side(grave, english):
@@ -129,3 +130,120 @@ def test_an_end_far_from_any_alley_splits_nothing(gmina, cemetery):
     alley_add(gmina=gmina, cemetery=cemetery, name="Wyspa",
               coords=[_to_lonlat(75, 5), _to_lonlat(75, 45)])  # 5 m from A and from B
     assert AlleyEdge.objects.filter(gmina=gmina).count() == count + 3
+
+
+def _steps_of(client, grave, **params):
+    response = client.get(f"/api/v1/cemetery/graves/{grave.pk}/route", {"lang": "en", **params})
+    assert response.status_code == 200
+    properties = response.json()["properties"]
+    return properties["length_m"], [s["instruction"] for s in properties["steps"]]
+
+
+def test_a_moved_grave_is_routed_to_its_new_place_at_the_very_next_request(
+        client, gmina, grave):
+    from podkowa.cemetery.models import Entrance
+    from podkowa.cemetery.services.books import grave_correct
+
+    # The first request snaps every grave of the cemetery and keeps the snaps; the first
+    # step-free one keeps the grave's step-free snap.
+    assert _steps_of(client, grave)[0] == 95
+    assert _steps_of(client, grave, step_free="true")[1][1] == (
+        "After 50 m turn right into alley B")
+    # Moved to 3 m west of alley 3, 10 m up from A: the network (its version) is unchanged.
+    grave_correct(gmina=gmina, grave_id=grave.pk, changes={"location": xy(97, 10)},
+                  actor=None, reason="surveyed again")
+    moved = (2 + 100 + 10 + 3, [
+        "Enter through Brama and walk along alley A",
+        "After 100 m turn left into alley 3",
+        "After 10 m the grave is on your left"])
+    brama = Entrance.objects.get(gmina=gmina, name="Brama")
+    assert _steps_of(client, grave, entrance=brama.pk) == moved  # the chosen entrance's path
+    assert _steps_of(client, grave) == moved
+    # Step-free, the same way (alley 3 has no stairs), no longer by alley B.
+    assert _steps_of(client, grave, step_free="true") == moved
+
+
+def test_a_grave_added_after_the_snapping_is_routed(client, gmina, cemetery, grave):
+    from podkowa.cemetery.services.books import grave_create
+
+    _steps_of(client, grave)
+    new = grave_create(gmina=gmina, cemetery=cemetery, quarter="I", row="1", number="8",
+                       location=xy(97, 10))
+    assert _steps_of(client, new)[1][-1] == "After 10 m the grave is on your left"
+
+
+def test_an_entrance_set_after_the_snapping_is_chosen_when_nearer(client, gmina, cemetery,
+                                                                   grave):
+    from podkowa.cemetery.services.network import entrance_set
+
+    assert _steps_of(client, grave)[1][0] == "Enter through Brama and walk along alley A"
+    # Entrances do not change the network version: each request's entrances are compared.
+    entrance_set(gmina=gmina, cemetery=cemetery, name="Furtka", lon=_to_lonlat(102, 50)[0],
+                 lat=_to_lonlat(102, 50)[1])
+    length, steps = _steps_of(client, grave)
+    assert (length, steps[0]) == (2 + 50 + 10 + 3, "Enter through Furtka and walk along "
+                                                   "alley B")
+    # Moved back behind the gate, it is not chosen any more.
+    entrance_set(gmina=gmina, cemetery=cemetery, name="Furtka", lon=_to_lonlat(-30, -2)[0],
+                 lat=_to_lonlat(-30, -2)[1])
+    assert _steps_of(client, grave)[0] == 95
+
+
+def test_the_route_api_reads_the_graves_kept_snaps(client, gmina, cemetery, grave,
+                                                    monkeypatch):
+    from podkowa.cemetery import routing
+    from podkowa.cemetery.services.books import grave_create
+
+    other = grave_create(gmina=gmina, cemetery=cemetery, quarter="I", row="1", number="8",
+                         location=xy(97, 10))
+    _steps_of(client, grave)
+
+    def no_snapping(*args, **kwargs):
+        raise AssertionError("snapped at the request")
+
+    # Every grave was snapped with the first request: the next grave's needs none.
+    monkeypatch.setattr(routing, "snap", no_snapping)
+    assert _steps_of(client, other)[0] == 115
+
+
+def test_kept_grave_ways_equal_the_per_request_ones_on_a_random_network():
+    import random
+
+    from podkowa.cemetery import routing
+
+    rng = random.Random(11)
+    segments = []
+    n = 12
+    for i in range(n):
+        for j in range(n):
+            for di, dj in ((1, 0), (0, 1)):
+                if i + di < n and j + dj < n and rng.random() < 0.85:
+                    middle = _to_lonlat(i * 10 + di * 5 + rng.uniform(-2, 2),
+                                        j * 10 + dj * 5 + rng.uniform(-2, 2))
+                    segments.append((len(segments), [
+                        _to_lonlat(i * 10, j * 10), middle,
+                        _to_lonlat((i + di) * 10, (j + dj) * 10)],
+                        10 * (1 + rng.random()), rng.random() < 0.1, f"{i % 3}"))
+    graph = routing.graph_build(segments)
+    entrances = (_to_lonlat(0, -1), _to_lonlat(111, 60), _to_lonlat(40, 112))
+    graves = [_to_lonlat(rng.uniform(0, 110), rng.uniform(0, 110)) for _ in range(60)]
+    assert routing.graves_prepare(graph, lambda: [(k, *g) for k, g in enumerate(graves)],
+                                  entrances)
+    for step_free in (False, True):
+        for k, (lon, lat) in enumerate(graves):
+            way, route = routing.way_to_grave(graph, k, lon, lat, entrances,
+                                              step_free=step_free)
+            target = routing.snap(graph, lon, lat, step_free=step_free)
+            best = routing.nearest_entrance(graph, target, entrances, step_free=step_free)
+            assert way.target == target
+            assert (way.best is None) == (best is None) == (route is None)
+            if best is None:
+                continue
+            assert way.best[:2] == best[:2]
+            fresh = routing.route_from_tree(graph, best[3], target)
+            searched = routing.shortest_route(graph, best[2], target, step_free=step_free)
+            assert [(leg.name, leg.length, list(leg.points), leg.stairs) for leg in route.legs
+                    ] == [(leg.name, leg.length, list(leg.points), leg.stairs)
+                          for leg in fresh.legs]
+            assert abs(route.length - searched.length) < 1e-6
+            assert [leg.name for leg in route.legs] == [leg.name for leg in searched.legs]

@@ -28,6 +28,22 @@ def cemetery_graph(cemetery: Cemetery) -> routing.Graph:
     return routing.cached_graph(cemetery.pk, cemetery.graph_version, load)
 
 
+def _graves_prepare(graph: routing.Graph, cemetery: Cemetery,
+                    spots: tuple[tuple[float, float], ...]) -> None:
+    """Every grave of the cemetery snapped, with its nearest entrance, once per network
+    version: the first request pays for all (as for the entrances' trees), the others
+    look theirs up. A grave moved or added since is worked out at its next request."""
+    if graph.graves_prepared:
+        return
+
+    def load():
+        rows = Grave.objects.filter(gmina_id=cemetery.gmina_id, cemetery=cemetery,
+                                    location__isnull=False).values_list("pk", "location")
+        return [(pk, location.x, location.y) for pk, location in rows.iterator()]
+
+    routing.graves_prepare(graph, load, spots)
+
+
 @dataclass
 class Step:
     instruction: str
@@ -45,11 +61,8 @@ class GraveRoute:
     step_free: bool
 
 
-def _alley(name: str) -> str:
-    return _("alley %(name)s") % {"name": name} if name else _("the path")
-
-
-# Marked for translation here, translated when used: a step needs one of them, not all.
+# Marked for translation here, translated once per language (_wordings): a request's steps
+# then cost formatting only, no catalogue look-ups.
 _TURNS = {
     "straight": gettext_noop("After %(distance)s m go straight on into %(alley)s"),
     "slight_left": gettext_noop("After %(distance)s m bear left into %(alley)s"),
@@ -64,37 +77,73 @@ _ARRIVALS = {
     "right": gettext_noop("After %(distance)s m the grave is on your right"),
     "ahead": gettext_noop("After %(distance)s m you reach the grave"),
 }
+_PHRASES = {
+    "enter": gettext_noop("Enter through %(entrance)s and walk along %(alley)s"),
+    "alley": gettext_noop("alley %(name)s"),
+    "path": gettext_noop("the path"),
+    "stairs": gettext_noop("(stairs)"),
+}
 
 
-def _turn_text(maneuver: str, distance: int, name: str, stairs: bool) -> str:
-    line = _(_TURNS[maneuver]) % {"distance": distance, "alley": _alley(name)}
-    if stairs:
-        line += " " + _("(stairs)")
-    return line
+@dataclass(frozen=True)
+class _Wordings:
+    turns: dict[str, str]
+    arrivals: dict[str, str]
+    enter: str
+    alley: str
+    path: str
+    stairs: str
+
+
+_WORDINGS: dict[str, _Wordings] = {}
+
+
+def _wordings(language: str) -> _Wordings:
+    """The steps' templates in one language (the catalogues do not change while a process
+    runs)."""
+    found = _WORDINGS.get(language)
+    if found is None:
+        with translation.override(language):
+            found = _WORDINGS[language] = _Wordings(
+                {key: _(text) for key, text in _TURNS.items()},
+                {key: _(text) for key, text in _ARRIVALS.items()},
+                **{key: _(text) for key, text in _PHRASES.items()})
+    return found
+
+
+def _alley(name: str, words: _Wordings | None = None) -> str:
+    if words is None:
+        words = _wordings(translation.get_language())
+    return words.alley % {"name": name} if name else words.path
 
 
 def _steps(graph: routing.Graph, route: routing.Route, entrance: Entrance,
-           grave_xy: tuple[float, float]) -> list[Step]:
+           grave_xy: tuple[float, float], words: _Wordings | None = None) -> list[Step]:
+    """The turn-by-turn steps, in `words` (else the active language's)."""
+    if words is None:
+        words = _wordings(translation.get_language())
     legs = [leg for leg in route.legs if leg.length >= MIN_STEP_M] or route.legs[-1:]
     steps: list[Step] = []
     if not legs:
         return steps
     first = legs[0]
-    steps.append(Step(
-        _("Enter through %(entrance)s and walk along %(alley)s") % {
-            "entrance": entrance.name, "alley": _alley(first.name)},
-        0, "depart", first.name))
+    steps.append(Step(words.enter % {"entrance": entrance.name,
+                                     "alley": _alley(first.name, words)},
+                      0, "depart", first.name))
     for previous, leg in itertools.pairwise(legs):
         before = routing._direction_at_end(previous.points)
         after = routing._direction_at_start(leg.points)
         maneuver = routing.turn_between(before, after)
         distance = round(previous.length)
-        steps.append(Step(_turn_text(maneuver, distance, leg.name, leg.stairs), distance,
-                          maneuver, leg.name))
+        line = words.turns[maneuver] % {"distance": distance,
+                                        "alley": _alley(leg.name, words)}
+        if leg.stairs:
+            line += " " + words.stairs
+        steps.append(Step(line, distance, maneuver, leg.name))
     last = legs[-1]
     side = routing.side_of(last.points, grave_xy)
     distance = round(last.length)
-    arrive = _(_ARRIVALS[side]) % {"distance": distance}
+    arrive = words.arrivals[side] % {"distance": distance}
     steps.append(Step(arrive, distance, f"arrive_{side}", last.name))
     return steps
 
@@ -113,28 +162,28 @@ def grave_route(*, grave: Grave, entrance_id: int | None = None, step_free: bool
     if not entrances:
         raise ValidationError({"entrance": _("The cemetery has no entrances on the map.")})
     graph = cemetery_graph(cemetery)
-    target = routing.snap(graph, grave.location.x, grave.location.y, step_free=step_free)
+    spots = tuple((e.location.x, e.location.y) for e in entrances)
+    lon, lat = grave.location.x, grave.location.y
+    if entrance_id is None:
+        _graves_prepare(graph, cemetery, spots)
+        way, route = routing.way_to_grave(graph, grave.pk, lon, lat, spots,
+                                          step_free=step_free)
+        target, best = way.target, way.best
+    else:  # a request's own choice: the grave's kept snap, the one entrance's tree
+        target = routing.grave_target(graph, grave.pk, lon, lat, step_free=step_free)
+        best = (None if target is None else
+                routing.nearest_entrance(graph, target, spots, step_free=step_free))
+        route = routing.route_from_tree(graph, best[3], target) if best is not None else None
     if target is None:
         raise ValidationError({"grave": _("The cemetery has no alleys on the map yet.")})
-    best = None
-    for entrance in entrances:
-        found = routing.source_tree(graph, entrance.location.x, entrance.location.y,
-                                    step_free=step_free)
-        if found is None:
-            continue
-        source, tree = found
-        # The walk from the gate to the alley counts: a far gate on a near alley is far.
-        cost = routing.route_cost(graph, tree, target) + source.offset
-        if cost != math.inf and (best is None or cost < best[0]):
-            best = (cost, entrance, tree, source)
-    route = routing.route_from_tree(graph, best[2], target) if best is not None else None
     if route is None:
         raise ValidationError({"step_free": _(
             "There is no step-free way to this grave.") if step_free else _(
             "This grave cannot be reached along the alleys on the map.")})
-    _cost, entrance, _tree, source = best
-    grave_xy = graph.to_xy(grave.location.x, grave.location.y)
-    entrance_xy = graph.to_xy(entrance.location.x, entrance.location.y)
+    _cost, index, source, _tree = best
+    entrance = entrances[index]
+    grave_xy = graph.to_xy(lon, lat)
+    entrance_xy = graph.to_xy(*spots[index])
     points: list[tuple[float, float]] = [entrance_xy]
     for leg in route.legs:
         points.extend(leg.points)
@@ -144,8 +193,8 @@ def grave_route(*, grave: Grave, entrance_id: int | None = None, step_free: bool
         lonlat = graph.to_lonlat(*point)
         if not coordinates or coordinates[-1] != lonlat:
             coordinates.append(lonlat)
-    with translation.override(language or translation.get_language()):
-        steps = _steps(graph, route, entrance, grave_xy)
+    steps = _steps(graph, route, entrance, grave_xy,
+                   _wordings(language or translation.get_language()))
     walk = (math.dist(entrance_xy, source.point) + route.length
             + math.dist(route.end, grave_xy))
     return GraveRoute(entrance=entrance, length_m=walk, coordinates=coordinates,
