@@ -268,7 +268,7 @@ class OfflinePackOut(Schema):
     language: str = Field(description="The language of the steps.")
     cemetery: OfflineCemeteryOut
     fold: dict[str, str] = Field(description=(
-        "Letters to replace after lower-casing, before stripping accents (NFD), when folding "
+        "Letters to replace after lower-casing, before stripping accents (NFKD), when folding "
         "a typed name for the search: the server's own table (ł → l, …)."))
     entrances: list[tuple[int, str]] = Field(description="[id, name] of each entrance.")
     points: list[list[float]] = Field(description=(
@@ -285,7 +285,7 @@ class OfflinePackOut(Schema):
             "route is null when the grave cannot be reached, else [entrance_id, length_m, "
             "coordinates, steps]: each coordinate an index into `points` or a [longitude, "
             "latitude] of its own, each step an index into `steps`. Decoded, it is the "
-            "Feature that /graves/{id}/route gives (from the nearest entrance, with stairs)."))
+            "Feature that /graves/{id}/route gives (from the nearest entrance, stairs allowed)."))
 
 
 class OfflineFilters(Schema):
