@@ -1,7 +1,7 @@
 """Without a network, any grave of a cemetery opened once: the grave page's map keeps the
-cemetery's page and offline pack, and there, offline, a surname typed without Polish letters
-finds a grave never opened, whose route and steps are drawn from the pack. axe-core on every
-page."""
+cemetery's page and offline pack; offline, the app's offline page leads there, and a surname
+typed without Polish letters finds a grave never opened, whose route and steps are drawn from
+the pack. axe-core on every page."""
 
 import pytest
 from django_scopes import scope
@@ -32,7 +32,14 @@ def test_offline_any_grave_of_an_opened_cemetery_is_found_with_its_way(page, axe
     expect(page.locator("#grave-map[data-offline-kept='1']")).to_have_count(1)
     page.context.set_offline(True)
     try:
-        page.locator("#cemetery-finder-link").click()
+        # Opening the installed app at the gate: its start page is not kept, the offline page
+        # says so and leads to the cemetery's page, which was.
+        page.goto("/")
+        expect(page.locator("h1")).to_have_text("Brak połączenia z internetem")
+        kept = page.locator("#offline-kept a", has_text="Cmentarz Komunalny")
+        expect(kept).to_be_visible()
+        axe(page, "offline page with the kept cemetery")
+        kept.click()
         expect(page.locator("h1")).to_have_text("Cmentarz Komunalny")
         expect(page.locator("#grave-map[data-map-ready='1']")).to_have_count(1)
         expect(page.locator("#offline-finder[data-graves='2']")).to_have_count(1)

@@ -7,7 +7,7 @@ const STATIC_URL = {{ static_url_json|safe }};
 const PRECACHE = [OFFLINE_URL].concat({{ precache_json|safe }});
 // Public cemetery data kept for use without a network (see pageOrOffline and the fetch handler):
 // a family at the cemetery gate often has no signal. Not versioned with the shell.
-const PUBLIC_CACHE = "podkowa-public-data";
+const PUBLIC_CACHE = {{ public_cache_json|safe }};
 // Names fingerprinted by the manifest storage (name.0123456789ab.css) never change content.
 const FINGERPRINTED = /\.[0-9a-f]{12}\.[A-Za-z0-9]+$/;
 
