@@ -15,6 +15,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -82,8 +83,6 @@ def home(request: HttpRequest) -> HttpResponse:
 def _offline_urls(cemetery) -> dict:
     """What the service worker keeps of a cemetery once its map is opened: the cemetery's page
     and its offline pack, in the page's language (the API would go by Accept-Language)."""
-    from django.utils.translation import get_language
-
     pack = reverse("api-v1:cemetery_offline", args=[cemetery.slug])
     return {"cemetery_url": reverse("cemetery:cemetery", args=[cemetery.slug]),
             "pack_url": f"{pack}?lang={get_language()}"}
