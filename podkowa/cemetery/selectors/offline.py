@@ -24,6 +24,7 @@ import threading
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db.models import FloatField, Func
 from django.utils import timezone
 
 from podkowa.cemetery import text
@@ -78,25 +79,29 @@ def _route(grave: Grave, language: str):
             tuple((s.instruction, s.distance_m, s.maneuver, s.alley) for s in found.steps))
 
 
-def _routes(cemetery: Cemetery, network: tuple, language: str, graves: list[Grave]) -> dict:
+def _routes(cemetery: Cemetery, network: tuple, language: str, graves: list[tuple]) -> dict:
+    """grave id → route, for graves given as (id, quarter, row, number, x, y). Graves are
+    loaded whole only for the routes not kept: building a GEOS point for each of thousands
+    of graves would cost more than the rest of a rebuild after a change of the books."""
     key = (cemetery.pk, language)
     kept = _ROUTES.get(key)
     routes = kept[1] if kept is not None and kept[0] == network else {}
-    for grave in graves:
-        where = (grave.pk, grave.location.coords if grave.location else None)
-        if where not in routes:
+    missing = [g[0] for g in graves if (g[0], g[4], g[5]) not in routes]
+    for start in range(0, len(missing), 500):
+        for grave in Grave.objects.filter(gmina_id=cemetery.gmina_id, cemetery=cemetery,
+                                          pk__in=missing[start:start + 500]):
             grave.cemetery = cemetery  # what grave_route reads of it, without a query
+            where = (grave.pk, *(grave.location.coords if grave.location else (None, None)))
             routes[where] = _route(grave, language)
     _ROUTES[key] = (network, routes)
-    return {pk: routes[(pk, location)] for pk, location in
-            ((g.pk, g.location.coords if g.location else None) for g in graves)}
+    return {g[0]: routes.get((g[0], g[4], g[5])) for g in graves}
 
 
 def _year(day, year) -> int | None:
     return day.year if day is not None else year
 
 
-def _public_graves(cemetery: Cemetery) -> tuple[list[Grave], dict[int, list]]:
+def _public_graves(cemetery: Cemetery) -> tuple[list[tuple], dict[int, list]]:
     """The graves with someone the public may see by name in the pack, and those people (in
     the grave page's order). The recently deceased whose details the grave page withholds
     are left out altogether: a page shows one grave to someone who asked for it, a pack
@@ -117,13 +122,16 @@ def _public_graves(cemetery: Cemetery) -> tuple[list[Grave], dict[int, list]]:
         burials.setdefault(grave_id, []).append(
             [surname, given, family, _year(birth_date, birth_year),
              _year(death_date, death_year)])
-    graves = list(Grave.objects.filter(gmina_id=cemetery.gmina_id, cemetery=cemetery,
-                                       pk__in=burials.keys())
-                  .select_related("quarter", "row").order_by("pk"))
+    graves = [row for row in (
+        Grave.objects.filter(gmina_id=cemetery.gmina_id, cemetery=cemetery).order_by("pk")
+        .values_list("pk", "quarter__code", "row__code", "number",
+                     Func("location", function="ST_X", output_field=FloatField()),
+                     Func("location", function="ST_Y", output_field=FloatField())))
+        if row[0] in burials]
     return graves, burials
 
 
-def _layout(cemetery: Cemetery, network: tuple, language: str, graves: list[Grave],
+def _layout(cemetery: Cemetery, network: tuple, language: str, graves: list[tuple],
             burials: dict, routes: dict) -> dict:
     uses: dict[tuple, int] = {}
     for route in routes.values():
@@ -135,8 +143,8 @@ def _layout(cemetery: Cemetery, network: tuple, language: str, graves: list[Grav
     point_index = {p: i for i, p in enumerate(shared)}
     step_index: dict[tuple, int] = {}
     rows = []
-    for grave in graves:
-        route = routes.get(grave.pk)
+    for grave_id, quarter, row, number, _x, _y in graves:
+        route = routes.get(grave_id)
         packed = None
         if route is not None:
             entrance_id, length, coordinates, steps = route
@@ -144,8 +152,7 @@ def _layout(cemetery: Cemetery, network: tuple, language: str, graves: list[Grav
                       [point_index[p] if p in point_index else list(p)
                        for p in coordinates],
                       [step_index.setdefault(s, len(step_index)) for s in steps]]
-        rows.append([grave.pk, grave.quarter.code, grave.row.code, grave.number,
-                     burials[grave.pk], packed])
+        rows.append([grave_id, quarter, row, number, burials[grave_id], packed])
     return {
         "format": FORMAT,
         "language": language,
