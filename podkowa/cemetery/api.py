@@ -1,15 +1,18 @@
-"""The cemetery part of the API: search, grave detail, the way to a grave and a cemetery's map
-data (what the app keeps for offline use). All public: finding a grave needs no account.
+"""The cemetery part of the API: search, grave detail, the way to a grave, a cemetery's map
+data and its offline pack (what the app keeps for use without a network). All public: finding
+a grave needs no account.
 
 Details of the recently deceased are left out (null) unless the grave's holder agreed, the
 same as on the website.
 """
 
 import json
+import re
 from datetime import date
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from ninja import Field, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 
@@ -19,6 +22,7 @@ from podkowa.cemetery.selectors.graves import (
     grave_public_burials,
     grave_public_content,
 )
+from podkowa.cemetery.selectors.offline import cemetery_offline_pack
 from podkowa.cemetery.selectors.routes import cemetery_map_data, grave_route, route_feature
 from podkowa.cemetery.selectors.search import FoundBurial, burial_search, query_parse
 from podkowa.core.api_errors import ErrorOut, FieldErrorsOut
@@ -224,15 +228,18 @@ class RouteFilters(Schema):
     lang: str = Field("", description="pl or en; else the Accept-Language header.")
 
 
+def _language(lang: str) -> str:
+    return lang if lang in ("pl", "en") else translation.get_language()
+
+
 @router.get("/graves/{int:grave_id}/route", url_name="cemetery_grave_route",
             response={200: RouteOut, 400: FieldErrorsOut, 404: ErrorOut}, auth=None)
 def grave_route_api(request: HttpRequest, grave_id: int, filters: Query[RouteFilters]):
     """The way from an entrance to the grave along the alleys: a GeoJSON LineString Feature
     whose properties hold the turn-by-turn steps."""
     grave = grave_get(gmina=request.gmina, grave_id=grave_id)
-    language = filters.lang if filters.lang in ("pl", "en") else translation.get_language()
     route = grave_route(grave=grave, entrance_id=filters.entrance,
-                        step_free=filters.step_free, language=language)
+                        step_free=filters.step_free, language=_language(filters.lang))
     return route_feature(route, grave)
 
 
@@ -247,3 +254,70 @@ def cemetery_map(request: HttpRequest, slug: str):
     if cemetery is None:
         raise Http404
     return cemetery_map_data(cemetery=cemetery)
+
+
+class OfflineCemeteryOut(Schema):
+    id: int
+    slug: str
+    name: str
+    graph_version: int
+
+
+class OfflinePackOut(Schema):
+    format: int = Field(description="1: the layout described here.")
+    language: str = Field(description="The language of the steps.")
+    cemetery: OfflineCemeteryOut
+    fold: dict[str, str] = Field(description=(
+        "Letters to replace after lower-casing, before stripping accents (NFKD), when folding "
+        "a typed name for the search: the server's own table (ł → l, …)."))
+    entrances: list[tuple[int, str]] = Field(description="[id, name] of each entrance.")
+    points: list[list[float]] = Field(description=(
+        "[longitude, latitude] of the route vertices that two or more routes pass."))
+    steps: list[tuple[str, int, str, str]] = Field(description=(
+        "[instruction, distance_m, maneuver, alley]: the steps of the routes, each once "
+        "(see the route's StepOut)."))
+    graves: list[tuple[int, str, str, str, list[tuple[str, str, str, int | None, int | None]],
+                       tuple[int, int, list[int | list[float]], list[int]] | None]] = Field(
+        description=(
+            "[grave_id, quarter, row, number, burials, route] of each grave with someone "
+            "shown by name; a burial is [surname, given_names, family_name, birth_year, "
+            "death_year] (the recently deceased whose details are withheld are left out). "
+            "route is null when the grave cannot be reached, else [entrance_id, length_m, "
+            "coordinates, steps]: each coordinate an index into `points` or a [longitude, "
+            "latitude] of its own, each step an index into `steps`. Decoded, it is the "
+            "Feature that /graves/{id}/route gives (from the nearest entrance, stairs allowed)."))
+
+
+class OfflineFilters(Schema):
+    lang: str = Field("", description="pl or en; else the Accept-Language header.")
+
+
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
+@router.get("/cemeteries/{slug}/offline", url_name="cemetery_offline",
+            response={200: OfflinePackOut, 304: None, 404: ErrorOut}, auth=None)
+def cemetery_offline(request: HttpRequest, slug: str, filters: Query[OfflineFilters]):
+    """Everything needed to find any grave of the cemetery and walk to it without a network:
+    the graves with the names and years the public may see, and the way to each from the
+    nearest entrance with its steps, compactly. Send If-None-Match with the ETag kept: a 304
+    means the kept copy is current."""
+    cemetery = Cemetery.objects.filter(gmina=request.gmina, slug=slug).first()
+    if cemetery is None:
+        raise Http404
+    pack = cemetery_offline_pack(cemetery=cemetery, language=_language(filters.lang))
+    not_modified = get_conditional_response(request, etag=pack.etag)
+    if not_modified is None:
+        gzipped = bool(_ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+        response = HttpResponse(pack.gzipped if gzipped else pack.body,
+                                content_type="application/json; charset=utf-8")
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
+    else:
+        response = not_modified
+    response["ETag"] = pack.etag
+    # Public data, but asked again each time (a 304 when unchanged): a holder's withdrawn
+    # consent or a corrected name must not wait out a cache lifetime.
+    response["Cache-Control"] = "public, no-cache"
+    patch_vary_headers(response, ("Accept-Encoding", "Accept-Language"))
+    return response

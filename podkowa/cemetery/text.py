@@ -8,7 +8,10 @@ import re
 import unicodedata
 
 # Unicode decomposition does not strip these (ł is a letter of its own, not l + a mark).
-_EXPLICIT = str.maketrans({"ł": "l", "Ł": "l", "ß": "ss", "æ": "ae", "ø": "o", "đ": "d"})
+# Also sent to the PWA with the offline pack (selectors/offline.py): its search folds what is
+# typed by the same table.
+LETTER_FOLDS = {"ł": "l", "Ł": "l", "ß": "ss", "æ": "ae", "ø": "o", "đ": "d"}
+_EXPLICIT = str.maketrans(LETTER_FOLDS)
 _NOT_LETTER = re.compile(r"[^a-z]+")
 # Adjectival surnames agree with the person's sex: Kowalski / Kowalska, Zawadzki / Zawadzka,
 # Nowicki / Nowicka. Both are indexed and searched as the masculine form.

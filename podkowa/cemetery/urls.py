@@ -5,6 +5,7 @@ from podkowa.cemetery import views
 app_name = "cemetery"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("mapa/<slug:slug>/", views.cemetery_page, name="cemetery"),
     path("grob/<int:grave_id>/", views.grave, name="grave"),
     path("grob/<int:grave_id>/etykieta/", views.grave_label, name="label"),
     path("grob/<int:grave_id>/wpis/", views.note_add, name="note_add"),

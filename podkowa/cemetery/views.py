@@ -4,6 +4,8 @@ it, a printable QR label; for the cemetery clerk: moderation, corrections, the o
 Thin: selectors read (auditing an official's reads of holders), services write.
 """
 
+from urllib.parse import quote
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -13,6 +15,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -77,6 +80,29 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "cemetery/home.html", context)
 
 
+def _offline_urls(cemetery) -> dict:
+    """What the service worker keeps of a cemetery once its map is opened: the cemetery's page
+    and its offline pack, in the page's language (the API would go by Accept-Language)."""
+    pack = reverse("api-v1:cemetery_offline", args=[cemetery.slug])
+    return {"cemetery_url": reverse("cemetery:cemetery", args=[cemetery.slug]),
+            "pack_url": f"{pack}?lang={get_language()}"}
+
+
+def cemetery_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Find a grave of one cemetery and the way to it, in the browser from the offline pack:
+    the same with a network or without one, once the page has been opened."""
+    cemetery = cemetery_by_slug(gmina=request.gmina, slug=slug)
+    response = render(request, "cemetery/cemetery.html", {
+        "cemetery": cemetery, **_offline_urls(cemetery),
+        "map_url": reverse("api-v1:cemetery_map", args=[cemetery.slug]),
+        "tile_url": settings.MAP_TILE_URL})
+    # Nothing on it but the cemetery's name and the page's texts: the service worker keeps it,
+    # and the offline page links to it by this title (podkowa/web/static/web/js/offline.js).
+    response["X-Podkowa-Offline"] = "public"
+    response["X-Podkowa-Offline-Title"] = quote(cemetery.name)
+    return response
+
+
 def grave(request: HttpRequest, grave_id: int) -> HttpResponse:
     place = grave_get(gmina=request.gmina, grave_id=grave_id)
     notes, photos = grave_public_content(grave=place)
@@ -102,6 +128,7 @@ def grave(request: HttpRequest, grave_id: int) -> HttpResponse:
         "entrances": entrances, "route": route, "route_error": route_error,
         "route_url": (route_api + ("?" + "&".join(params) if params else "")) if route else "",
         "map_url": reverse("api-v1:cemetery_map", args=[place.cemetery.slug]),
+        **_offline_urls(place.cemetery),
         "tile_url": settings.MAP_TILE_URL, "step_free": step_free,
         "entrance_id": entrance_id, "want_route": want_route,
         "may_contribute": _may(request, "contribute") and not

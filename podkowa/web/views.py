@@ -32,10 +32,14 @@ BACKGROUND_COLOUR = "#f6f7f4"
 PRECACHED_STATIC = [
     "web/css/site.css",
     "web/js/site.js",
+    "web/js/offline.js",
     "web/vendor/htmx/htmx.min.js",
     "web/icons/icon-192.png",
     "web/icons/favicon.svg",
 ]
+# Where the service worker keeps public pages and data for use without a network (a grave's
+# page, a cemetery's page and its offline pack). Not versioned with the shell.
+PUBLIC_CACHE = "podkowa-public-data"
 
 
 @require_safe
@@ -59,7 +63,7 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def offline(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/offline.html")
+    return render(request, "web/offline.html", {"public_cache": PUBLIC_CACHE})
 
 
 @require_safe
@@ -108,6 +112,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "cache_version": version[:12],
             "precache_json": json.dumps(precache),
             "static_url_json": json.dumps(settings.STATIC_URL),
+            "public_cache_json": json.dumps(PUBLIC_CACHE),
         },
         content_type="text/javascript; charset=utf-8",
     )

@@ -3,6 +3,7 @@ from django.contrib.gis.geos import Point
 
 from podkowa.cemetery import routing
 from podkowa.cemetery.demo import _to_lonlat
+from podkowa.cemetery.selectors.offline import offline_pack_cache_clear
 from podkowa.cemetery.services.books import (
     burial_register,
     cemetery_ensure,
@@ -14,8 +15,10 @@ from podkowa.cemetery.services.network import alleys_bulk_add, entrance_set
 @pytest.fixture(autouse=True)
 def _fresh_graphs():
     routing.cache_clear()
+    offline_pack_cache_clear()
     yield
     routing.cache_clear()
+    offline_pack_cache_clear()
 
 
 def xy(x: float, y: float) -> Point:

@@ -189,3 +189,20 @@ def test_moderating_something_that_is_not_there_is_a_message_not_an_error(client
                                                           "decision": "approve"}, follow=True)
     assert response.status_code == 200
     assert "It has been removed or never existed." in response.content.decode()
+
+
+def test_the_cemetery_page_is_kept_offline_and_names_its_pack_in_the_pages_language(
+        client, cemetery, grave):
+    response = client.get(f"/cmentarz/mapa/{cemetery.slug}/")
+    assert response.status_code == 200
+    assert response["X-Podkowa-Offline"] == "public"
+    html = response.content.decode()
+    pack = f"/api/v1/cemetery/cemeteries/{cemetery.slug}/offline?lang=en"
+    assert f'data-pack-url="{pack}"' in html
+    # Without JavaScript the search box asks the server's search.
+    assert 'action="/cmentarz/"' in html
+    # A grave's map asks the service worker to keep the cemetery's page and its pack.
+    page = client.get(f"/cmentarz/grob/{grave.pk}/").content.decode()
+    assert f'data-keep-urls="/cmentarz/mapa/{cemetery.slug}/ {pack}"' in page
+    assert f'href="/cmentarz/mapa/{cemetery.slug}/"' in page
+    assert client.get("/cmentarz/mapa/nie-ma/").status_code == 404

@@ -48,8 +48,9 @@ GRAVE_FIELDS = ["record_number", "kind", "in_monuments_register", "notes",
                 "holder_allows_details", "holder_vetoes_public_content", "paid_until"]
 HOLDER_FIELDS = ["first_name", "last_name", "address", "email", "phone", "since",
                  "is_current"]
-# What the search reads of a grave besides its place (selectors/search.py).
-GRAVE_SEARCH_FIELDS = {"holder_allows_details"}
+# What the search reads of a grave besides its place (selectors/search.py), and its position,
+# which the offline pack's routes start from (selectors/offline.py).
+GRAVE_SEARCH_FIELDS = {"holder_allows_details", "location"}
 # What the book keeps of a holder, in every version. Contact details are not part of it: they
 # change without a correction and the shredder must be able to erase them for good.
 HOLDER_BOOK_FIELDS = ["first_name", "last_name", "since", "is_current"]

@@ -7,7 +7,7 @@ const STATIC_URL = {{ static_url_json|safe }};
 const PRECACHE = [OFFLINE_URL].concat({{ precache_json|safe }});
 // Public cemetery data kept for use without a network (see pageOrOffline and the fetch handler):
 // a family at the cemetery gate often has no signal. Not versioned with the shell.
-const PUBLIC_CACHE = "podkowa-public-data";
+const PUBLIC_CACHE = {{ public_cache_json|safe }};
 // Names fingerprinted by the manifest storage (name.0123456789ab.css) never change content.
 const FINGERPRINTED = /\.[0-9a-f]{12}\.[A-Za-z0-9]+$/;
 
@@ -72,7 +72,8 @@ async function pageOrOffline(request) {
     }
     return response;
   } catch (error) {
-    const kept = await caches.match(request, { cacheName: PUBLIC_CACHE });
+    // ignoreVary: a copy kept by keepPublic() was fetched without the page's headers.
+    const kept = await caches.match(request, { cacheName: PUBLIC_CACHE, ignoreVary: true });
     if (kept) {
       return kept;
     }
@@ -90,13 +91,71 @@ async function publicDataNetworkFirst(request) {
     }
     return response;
   } catch (error) {
-    const kept = await caches.match(request, { cacheName: PUBLIC_CACHE });
+    const kept = await caches.match(request, { cacheName: PUBLIC_CACHE, ignoreVary: true });
     if (kept) {
       return kept;
     }
     throw error;
   }
 }
+
+async function networkOrKept(request) {
+  // An image a page asked keepPublic() for (a cemetery's orthophoto): from the network when
+  // there is one, the kept copy otherwise. Nothing is stored on the way.
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const kept = await caches.match(request, { cacheName: PUBLIC_CACHE, ignoreVary: true });
+    if (kept) {
+      return kept;
+    }
+    throw error;
+  }
+}
+
+function keepable(url, response) {
+  // Only what anyone may see: the cemetery's public data, pages the server marks public (a
+  // cemetery's or a grave's page as anyone sees it), and images.
+  return response.ok && (url.pathname.startsWith("/api/v1/cemetery/")
+    || response.headers.get("X-Podkowa-Offline") === "public"
+    || (response.headers.get("Content-Type") || "").startsWith("image/"));
+}
+
+async function keepPublic(urls) {
+  const cache = await caches.open(PUBLIC_CACHE);
+  const kept = [];
+  for (const address of urls) {
+    const url = new URL(address, self.location.origin);
+    if (url.origin !== self.location.origin) {
+      continue;
+    }
+    try {
+      const response = await fetch(url.href, { credentials: "same-origin" });
+      if (keepable(url, response)) {
+        await cache.put(url.href, response);
+        kept.push(url.href);
+      }
+    } catch (error) {
+      // No network now: what was kept before stays.
+    }
+  }
+  return kept;
+}
+
+// A cemetery's map asks to keep what its page needs without a network (podkowa/cemetery,
+// cemetery.js): the cemetery's page, its offline pack, its orthophoto. Answered with what was
+// kept, so the page can tell.
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  if (data.type !== "keep-public" || !Array.isArray(data.urls)) {
+    return;
+  }
+  event.waitUntil(keepPublic(data.urls.slice(0, 10)).then((kept) => {
+    if (event.source) {
+      event.source.postMessage({ type: "kept-public", urls: kept });
+    }
+  }));
+});
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
@@ -112,6 +171,8 @@ self.addEventListener("fetch", (event) => {
   } else if (url.pathname.startsWith(STATIC_URL)) {
     // Unfingerprinted names (development) may change under the same URL: ask the network.
     event.respondWith(FINGERPRINTED.test(url.pathname) ? cacheFirst(request) : networkFirst(request));
+  } else if (request.destination === "image") {
+    event.respondWith(networkOrKept(request));
   }
 });
 
