@@ -70,9 +70,9 @@ def _fingerprint(cemetery: Cemetery, network: tuple) -> tuple:
             timezone.localdate())
 
 
-def _route(grave: Grave, language: str):
+def _route(grave: Grave, language: str, entrances: list[Entrance]):
     try:
-        found = grave_route(grave=grave, language=language)
+        found = grave_route(grave=grave, language=language, entrances=entrances)
     except ValidationError:  # no position, or not reachable along the alleys
         return None
     return (found.entrance.pk, round(found.length_m), tuple(found.coordinates),
@@ -87,12 +87,13 @@ def _routes(cemetery: Cemetery, network: tuple, language: str, graves: list[tupl
     kept = _ROUTES.get(key)
     routes = kept[1] if kept is not None and kept[0] == network else {}
     missing = [g[0] for g in graves if (g[0], g[4], g[5]) not in routes]
+    entrances = list(Entrance.objects.filter(gmina_id=cemetery.gmina_id, cemetery=cemetery))
     for start in range(0, len(missing), 500):
         for grave in Grave.objects.filter(gmina_id=cemetery.gmina_id, cemetery=cemetery,
                                           pk__in=missing[start:start + 500]):
             grave.cemetery = cemetery  # what grave_route reads of it, without a query
             where = (grave.pk, *(grave.location.coords if grave.location else (None, None)))
-            routes[where] = _route(grave, language)
+            routes[where] = _route(grave, language, entrances)
     _ROUTES[key] = (network, routes)
     return {g[0]: routes.get((g[0], g[4], g[5])) for g in graves}
 

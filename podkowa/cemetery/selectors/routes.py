@@ -149,12 +149,17 @@ def _steps(graph: routing.Graph, route: routing.Route, entrance: Entrance,
 
 
 def grave_route(*, grave: Grave, entrance_id: int | None = None, step_free: bool = False,
-                language: str | None = None) -> GraveRoute:
-    """The shortest way from the chosen entrance (else the one nearest along the alleys)."""
+                language: str | None = None,
+                entrances: list[Entrance] | None = None) -> GraveRoute:
+    """The shortest way from the chosen entrance (else the one nearest along the alleys).
+
+    `entrances`: the cemetery's entrances when the caller routes many graves at once (the
+    offline pack) and has read them already; a request reads them fresh."""
     cemetery = grave.cemetery
     if grave.location is None:
         raise ValidationError({"grave": _("This grave has no position on the map yet.")})
-    entrances = list(Entrance.objects.filter(gmina_id=grave.gmina_id, cemetery=cemetery))
+    if entrances is None:
+        entrances = list(Entrance.objects.filter(gmina_id=grave.gmina_id, cemetery=cemetery))
     if entrance_id is not None:
         entrances = [e for e in entrances if e.pk == entrance_id]
         if not entrances:
