@@ -7,10 +7,16 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
+from podkowa.core.models import Gmina
 from podkowa.registers.geo import CRS84, DECIMALS_DEGREES, geometry_to_geojson
 from podkowa.registers.models import Register, RegisterObject
 from podkowa.registers.rules import may_read_personal_fields
-from podkowa.registers.selectors.objects import audit_list_read, visible_attributes
+from podkowa.registers.selectors.objects import (
+    audit_list_read,
+    objects_filtered,
+    objects_filtered_sql,
+    visible_attributes,
+)
 from podkowa.registers.services.attributes import personal_keys
 
 
@@ -33,31 +39,46 @@ def features(objects, *, register: Register, user, crs: str = CRS84, request=Non
     """A page of features; one audit entry for the page when it carried personal fields."""
     rows = [feature(obj, register=register, user=user, crs=crs, audit=False, meta=meta)
             for obj in objects]
-    if personal_keys(register) and may_read_personal_fields(user, register):
-        audit_list_read(register=register, user=user, count=len(rows), request=request)
+    _audit_page(register, user, len(rows), request)
     return rows
 
 
-# One feature as GeoJSON text, written by PostGIS: json (not jsonb) keeps the members in
-# RFC 7946's order; the properties are the values less the hidden keys, then the object's
-# own members (length_m only where there is one).
+# One feature as GeoJSON text, written by PostgreSQL, the members in RFC 7946's order: the
+# properties are the values less the hidden keys, then the object's own members (length_m
+# only where there is one). Joined as text rather than built with json_build_object, whose
+# result the database would parse and print again.
 _FEATURE_SQL = (
-    "json_build_object('type', 'Feature', 'id', id, "
-    "'geometry', ST_AsGeoJSON(geometry, %s)::json, "
-    "'properties', (attributes - %s::text[]) || jsonb_strip_nulls(jsonb_build_object("
-    "'status', status, 'version', version, 'length_m', length_m)))::text")
+    "'{\"type\":\"Feature\",\"id\":' || id || ',\"geometry\":' || ST_AsGeoJSON(geometry, %s) "
+    "|| ',\"properties\":' || ((attributes - %s::text[]) "
+    "|| jsonb_build_object('status', status, 'version', version) "
+    "|| CASE WHEN length_m IS NULL THEN '{}'::jsonb "
+    "ELSE jsonb_build_object('length_m', length_m) END)::text || '}'")
+# A page of them as the inside of one JSON array, and its length: one row, one string.
+_PAGE_SQL = (
+    "SELECT count(*), coalesce(string_agg(" + _FEATURE_SQL + ", ',' ORDER BY id), '') "
+    "FROM (SELECT id, geometry, attributes, status, version, length_m "
+    "FROM registers_registerobject WHERE {where} ORDER BY id LIMIT %s OFFSET %s) AS page")
+
+
+def _hidden_keys(register: Register, user) -> list[str]:
+    return sorted(set() if may_read_personal_fields(user, register)
+                  else personal_keys(register))
+
+
+def _audit_page(register: Register, user, count: int, request) -> None:
+    if personal_keys(register) and may_read_personal_fields(user, register):
+        audit_list_read(register=register, user=user, count=count, request=request)
 
 
 def features_json(objects, *, register: Register, user, request=None) -> tuple[str, int]:
     """A page of features in CRS84 as one JSON array (text) and its length: what
-    `features` gives, built for the map's viewport requests of hundreds of objects without
-    a model instance or a GEOS geometry per object. On PostGIS the database writes each
-    feature whole; elsewhere it writes the geometry (AsGeoJSON) and Python the rest."""
-    hidden = (set() if may_read_personal_fields(user, register)
-              else personal_keys(register))
+    `features` gives, without a model instance or a GEOS geometry per object. On PostGIS the
+    database writes each feature whole; elsewhere it writes the geometry (AsGeoJSON) and
+    Python the rest."""
+    hidden = _hidden_keys(register, user)
     if connection.vendor == "postgresql":
         # A constant statement; the values go as parameters.
-        feature = RawSQL(_FEATURE_SQL, [DECIMALS_DEGREES, sorted(hidden)])  # noqa: S611
+        feature = RawSQL(_FEATURE_SQL, [DECIMALS_DEGREES, hidden])  # noqa: S611
         parts = list(objects.annotate(feature=feature).values_list("feature", flat=True))
     else:
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -71,6 +92,28 @@ def features_json(objects, *, register: Register, user, request=None) -> tuple[s
                 properties["length_m"] = length_m
             parts.append(f'{{"type":"Feature","id":{pk},"geometry":{geojson},'
                          f'"properties":{dumps(properties)}}}')
-    if personal_keys(register) and may_read_personal_fields(user, register):
-        audit_list_read(register=register, user=user, count=len(parts), request=request)
+    _audit_page(register, user, len(parts), request)
     return "[" + ",".join(parts) + "]", len(parts)
+
+
+def features_page_json(*, gmina: Gmina, register: Register, user,
+                       bbox: tuple[float, float, float, float] | None,
+                       attributes: dict[str, str], limit: int, offset: int,
+                       request=None) -> tuple[str, int]:
+    """Page `offset`/`limit` of `objects_filtered(bbox, attributes)` by `features_json`,
+    for the map's viewport requests. Without attribute filters on PostGIS: one statement
+    that selects the page and writes it whole, so that the answer is the database's text
+    with no ORM query to build and no row per object for Python to take."""
+    if attributes or connection.vendor != "postgresql":
+        page = objects_filtered(gmina=gmina, register=register, user=user, bbox=bbox,
+                                attributes=attributes)[offset:offset + limit]
+        return features_json(page, register=register, user=user, request=request)
+    where, params = objects_filtered_sql(gmina=gmina, register=register, bbox=bbox)
+    with connection.cursor() as cursor:
+        # A constant statement (the WHERE clause is objects_filtered_sql's); values as
+        # parameters.
+        cursor.execute(_PAGE_SQL.replace("{where}", where),
+                       [DECIMALS_DEGREES, _hidden_keys(register, user), *params, limit, offset])
+        returned, text = cursor.fetchone()
+    _audit_page(register, user, returned, request)
+    return "[" + text + "]", returned
