@@ -232,3 +232,28 @@ def test_a_changed_definition_is_served_on_the_next_request(client, gmina, bench
     Register.objects.filter(pk=benches.pk).update(is_public=True, slug="lawki")
     assert client.get(url).status_code == 404
     assert client.get("/ogc/collections/lawki/items").json()["numberMatched"] == 12
+
+
+def test_viewport_items_with_no_values_lists_and_quotes(client, gmina):
+    """The database joins each feature's text: an object without values, a list as the
+    last value and a value with quotes and Polish letters still make the same JSON."""
+    from podkowa.registers.models import Attribute, AttributeKind
+
+    posts = Register.objects.create(gmina=gmina, name="Posts", slug="posts", is_public=True)
+    bare = object_create(gmina=gmina, register_id=posts.pk, geometry=point(), attributes={})
+    url = "/ogc/collections/posts/items"
+    assert client.get(url, {"bbox": "20.7,52.1,20.8,52.2"}).json()["features"] == [
+        {"type": "Feature", "id": bare.pk,
+         "geometry": {"type": "Point", "coordinates": [20.7286, 52.1225]},
+         "properties": {"status": "active", "version": 1}}]
+    for order, (key, kind) in enumerate([("name", AttributeKind.TEXT),
+                                         ("stems", AttributeKind.NUMBERS)]):
+        Attribute.objects.create(gmina=gmina, register=posts, key=key, label=key, kind=kind,
+                                 order=order)
+    full = object_create(gmina=gmina, register_id=posts.pk, geometry=point(20.75, 52.13),
+                         attributes={"name": 'Słup "Żuraw" \\ 1', "stems": [30, 42.5]})
+    features = client.get(url, {"bbox": "20.7,52.1,20.8,52.2"}).json()["features"]
+    assert features[1] == {"type": "Feature", "id": full.pk,
+                           "geometry": {"type": "Point", "coordinates": [20.75, 52.13]},
+                           "properties": {"name": 'Słup "Żuraw" \\ 1', "stems": [30, 42.5],
+                                          "status": "active", "version": 1}}
