@@ -257,3 +257,20 @@ def test_viewport_items_with_no_values_lists_and_quotes(client, gmina):
                            "geometry": {"type": "Point", "coordinates": [20.75, 52.13]},
                            "properties": {"name": 'Słup "Żuraw" \\ 1', "stems": [30, 42.5],
                                           "status": "active", "version": 1}}
+
+
+def test_each_caller_gets_its_own_copy_of_the_definition(gmina, benches):
+    from podkowa.registers.selectors.objects import register_for
+    from podkowa.registers.services.attributes import dictionary_entries, register_attributes
+
+    first = register_for(gmina=gmina, slug="benches", user=None)
+    material = next(a for a in register_attributes(first) if a.key == "material")
+    assert [e.code for e in dictionary_entries(material)] == ["drewno", "metal", "zelbet"]
+    first.name = "changed in place"
+    material.label = "changed in place"
+    material.dictionary.entries.filter(code="metal").delete()
+    second = register_for(gmina=gmina, slug="benches", user=None)
+    again = next(a for a in register_attributes(second) if a.key == "material")
+    assert second.name == "Benches" and again.label == "Material"
+    assert again.register is second
+    assert [e.code for e in dictionary_entries(again)] == ["drewno", "zelbet"]

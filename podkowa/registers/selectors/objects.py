@@ -108,9 +108,11 @@ def _register_current(gmina: Gmina, slug: str) -> Register | None:
             return register
         cached = _REGISTER_CACHE[key] = (fingerprint, register)
     # Each call its own copies: callers keep their own caches on them (dictionary entries,
-    # species) and may change them in place.
+    # species) and may change them in place; the kept ones are never handed out.
     register = copy.copy(cached[1])
     register._attributes_cache = [copy.copy(a) for a in cached[1]._attributes_cache]
+    for attribute in register._attributes_cache:
+        attribute.register = register
     return register
 
 
