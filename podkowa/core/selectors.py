@@ -1,6 +1,9 @@
+import copy
 import time
 
 from django.conf import settings
+from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from podkowa.core.models import AuditLogEntry, Gmina, GminaHost
 
@@ -8,6 +11,38 @@ from podkowa.core.models import AuditLogEntry, Gmina, GminaHost
 # town's host names change about once a decade.
 _HOST_CACHE: dict[str, tuple[float, int | None]] = {}
 _HOST_CACHE_SECONDS = 60.0
+# Gmina id → (fingerprint of its row, the row as loaded), in each process. The fingerprint
+# is PostgreSQL's md5 of the whole row's text: every request asks for it again (one short
+# statement, no ORM, no geometry to parse) and reloads the row when it differs, so an edit
+# made in another process, the admin or a bulk update is seen on the very next request.
+_GMINA_CACHE: dict[int, tuple[str, Gmina]] = {}
+_GMINA_FINGERPRINT = 'md5("core_gmina"::text)'
+
+
+def _gmina(gmina_id: int) -> Gmina | None:
+    if connection.vendor != "postgresql":
+        return Gmina.objects.filter(id=gmina_id).first()
+    cached = _GMINA_CACHE.get(gmina_id)
+    if cached is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {_GMINA_FINGERPRINT} FROM core_gmina "  # noqa: S608
+                           "WHERE id = %s", [gmina_id])
+            row = cursor.fetchone()
+        if row is None:
+            _GMINA_CACHE.pop(gmina_id, None)
+            return None
+        if row[0] != cached[0]:
+            cached = None
+    if cached is None:
+        # The row and its fingerprint from one statement: they describe the same version.
+        gmina = (Gmina.objects.filter(id=gmina_id)
+                 .annotate(_fingerprint=RawSQL(_GMINA_FINGERPRINT, ())).first())  # noqa: S611
+        if gmina is None:
+            return None
+        cached = (gmina.__dict__.pop("_fingerprint"), gmina)
+        _GMINA_CACHE[gmina_id] = cached
+    # Each request its own copy: a view may change its gmina (and its geometries) in place.
+    return copy.deepcopy(cached[1])
 
 
 def gmina_for_host(*, host: str) -> Gmina | None:
@@ -29,11 +64,12 @@ def gmina_for_host(*, host: str) -> Gmina | None:
             )
         _HOST_CACHE[host] = (now + _HOST_CACHE_SECONDS, gmina_id)
         cached = _HOST_CACHE[host]
-    return Gmina.objects.filter(id=cached[1]).first() if cached[1] else None
+    return _gmina(cached[1]) if cached[1] else None
 
 
 def clear_host_cache() -> None:
     _HOST_CACHE.clear()
+    _GMINA_CACHE.clear()
 
 
 def audit_entries_about(*, gmina: Gmina, subject_id: int):

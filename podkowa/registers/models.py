@@ -229,6 +229,9 @@ class ObjectVersion(TenantModel):
     )
     number = models.PositiveIntegerField(_("version"))
     change = models.CharField(_("change"), max_length=10, choices=Change.choices)
+    # On PostgreSQL without its spatial index (migration 0003): history is read by object,
+    # never by place, and the index cost every write. SpatiaLite keeps its own, because
+    # GeoDjango cannot remake a SpatiaLite table whose geometry has none.
     geometry = gis.GeometryField(_("geometry"), srid=4326)
     attributes = models.JSONField(_("attributes"), default=dict)
     status = models.CharField(_("status"), max_length=10, choices=ObjectStatus.choices)

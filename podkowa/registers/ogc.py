@@ -25,7 +25,7 @@ from podkowa.core.api_auth import bearer_auth
 from podkowa.registers.geo import CRS84, SUPPORTED_CRS, geometry_from_geojson, transformed
 from podkowa.registers.models import RESERVED_KEYS, AttributeKind, Register
 from podkowa.registers.rules import may_edit_register_objects
-from podkowa.registers.selectors.features import feature, features, features_json
+from podkowa.registers.selectors.features import feature, features, features_page_json
 from podkowa.registers.selectors.objects import (
     object_for,
     objects_filtered,
@@ -334,22 +334,21 @@ def _items_get(request, register: Register):
     crs = _crs(request)
     limit = min(_int(request, "limit", DEFAULT_LIMIT), MAX_LIMIT)
     offset = _int(request, "offset", 0)
-    queryset = objects_filtered(gmina=request.gmina, register=register,
-                                user=request.ogc_user, bbox=_bbox(request),
-                                attributes=_filters(request, register))
-    page = queryset[offset:offset + limit]
+    selection = {"gmina": request.gmina, "register": register, "user": request.ogc_user,
+                 "bbox": _bbox(request), "attributes": _filters(request, register)}
     if crs == CRS84:
-        # The map's viewport requests: features serialised with one query, no model
-        # instance per object (see features_json).
-        features_text, returned = features_json(page, register=register,
-                                                user=request.ogc_user, request=request)
+        # The map's viewport requests: the page written by the database in one statement
+        # (see features_page_json).
+        features_text, returned = features_page_json(**selection, limit=limit,
+                                                     offset=offset, request=request)
     else:
+        page = objects_filtered(**selection)[offset:offset + limit]
         returned_features = features(list(page), register=register, user=request.ogc_user,
                                      crs=crs, request=request)
         features_text, returned = None, len(returned_features)
     # A page that is not full is the last one: it tells the count without asking for it.
     matched = (offset + returned if returned < limit and (returned or not offset)
-               else queryset.count())
+               else objects_filtered(**selection).count())
     query = {k: v for k, v in request.GET.items() if k not in ("offset", "limit")}
     links = [{"rel": "self", "type": GEOJSON, "title": _("this page"),
               "href": _url(request, "items", register.slug, **query, limit=limit,

@@ -167,3 +167,110 @@ def test_items_in_crs84_are_the_features_the_general_path_writes(client, gmina, 
                     for obj in RegisterObject.objects.filter(register=register).order_by("id")]
         assert body["features"] == expected and body["numberMatched"] == len(expected)
     assert body["features"][0]["properties"]["length_m"] > 600
+
+
+def test_viewport_items_keep_personal_fields_to_officials_and_audit_them(client, gmina,
+                                                                         benches, editor,
+                                                                         twelve):
+    from podkowa.core.models import AuditLogEntry
+
+    url = "/ogc/collections/benches/items"
+    box = {"bbox": "20.699,52.1,20.711,52.2"}
+    public = client.get(url, box).json()["features"]
+    assert [f["properties"]["number"] for f in public] == ["B00", "B01", "B02"]
+    assert not any("sponsor" in f["properties"] for f in public)
+    assert not AuditLogEntry.objects.exists()
+    _t, plain = api_token_create(gmina=gmina, user=editor, name="QGIS")
+    own = client.get(url, box, headers={"Authorization": f"Bearer {plain}"}).json()["features"]
+    assert {f["properties"]["sponsor"] for f in own} == {"Jan Nowak"}
+    entry = AuditLogEntry.objects.get()
+    assert (entry.actor, entry.action) == (editor, "list")
+
+
+def test_viewport_items_are_the_objects_filtered_selects(client, gmina, other_gmina, benches,
+                                                         lines, twelve):
+    """The statement written by hand for the viewport says what objects_filtered says:
+    the register's objects of this town, removed ones left out, the box's edge included."""
+    from podkowa.registers.selectors.objects import objects_filtered
+    from podkowa.registers.services.objects import object_remove
+    from tests.registers.conftest import line
+
+    object_remove(gmina=gmina, object_id=twelve[3].pk, actor=None)
+    object_create(gmina=gmina, register_id=lines.pk, geometry=line(),
+                  attributes={"name": "on the way"})
+    other_benches = Register.objects.create(gmina=other_gmina, name="Benches", slug="benches",
+                                            is_public=True)
+    RegisterObject.objects.create(gmina=other_gmina, register=other_benches,
+                                  geometry=point(20.715, 52.12), attributes={})
+    for bbox in ("20.699,52.1,20.7201,52.2", "20.709,52.11,20.726,52.12", None):
+        query = {"limit": 100, **({"bbox": bbox} if bbox else {})}
+        body = client.get("/ogc/collections/benches/items", query).json()
+        box = tuple(float(v) for v in bbox.split(",")) if bbox else None
+        expected = list(objects_filtered(gmina=gmina, register=benches, user=None, bbox=box)
+                        .values_list("pk", flat=True))
+        assert [f["id"] for f in body["features"]] == expected
+        assert body["numberMatched"] == body["numberReturned"] == len(expected)
+    assert twelve[3].pk not in [f["id"] for f in body["features"]]
+    assert [f["id"] for f in client.get("/ogc/collections/benches/items", {
+        "bbox": "20.709,52.11,20.726,52.12"}).json()["features"]] == [
+        twelve[2].pk, twelve[4].pk, twelve[5].pk]
+
+
+def test_a_changed_definition_is_served_on_the_next_request(client, gmina, benches, twelve):
+    """The definitions kept between requests are checked against the database on each one,
+    changes that bypass the models included."""
+    from podkowa.registers.models import Attribute
+
+    url = "/ogc/collections/benches/items"
+    assert "seats" in client.get(url).json()["features"][0]["properties"]
+    Attribute.objects.filter(register=benches, key="seats").update(personal=True)
+    assert "seats" not in client.get(url).json()["features"][0]["properties"]
+    Attribute.objects.filter(register=benches, key="seats").update(personal=False)
+    assert "seats" in client.get(url).json()["features"][0]["properties"]
+    Register.objects.filter(pk=benches.pk).update(is_public=False)
+    assert client.get(url).status_code == 404
+    Register.objects.filter(pk=benches.pk).update(is_public=True, slug="lawki")
+    assert client.get(url).status_code == 404
+    assert client.get("/ogc/collections/lawki/items").json()["numberMatched"] == 12
+
+
+def test_viewport_items_with_no_values_lists_and_quotes(client, gmina):
+    """The database joins each feature's text: an object without values, a list as the
+    last value and a value with quotes and Polish letters still make the same JSON."""
+    from podkowa.registers.models import Attribute, AttributeKind
+
+    posts = Register.objects.create(gmina=gmina, name="Posts", slug="posts", is_public=True)
+    bare = object_create(gmina=gmina, register_id=posts.pk, geometry=point(), attributes={})
+    url = "/ogc/collections/posts/items"
+    assert client.get(url, {"bbox": "20.7,52.1,20.8,52.2"}).json()["features"] == [
+        {"type": "Feature", "id": bare.pk,
+         "geometry": {"type": "Point", "coordinates": [20.7286, 52.1225]},
+         "properties": {"status": "active", "version": 1}}]
+    for order, (key, kind) in enumerate([("name", AttributeKind.TEXT),
+                                         ("stems", AttributeKind.NUMBERS)]):
+        Attribute.objects.create(gmina=gmina, register=posts, key=key, label=key, kind=kind,
+                                 order=order)
+    full = object_create(gmina=gmina, register_id=posts.pk, geometry=point(20.75, 52.13),
+                         attributes={"name": 'Słup "Żuraw" \\ 1', "stems": [30, 42.5]})
+    features = client.get(url, {"bbox": "20.7,52.1,20.8,52.2"}).json()["features"]
+    assert features[1] == {"type": "Feature", "id": full.pk,
+                           "geometry": {"type": "Point", "coordinates": [20.75, 52.13]},
+                           "properties": {"name": 'Słup "Żuraw" \\ 1', "stems": [30, 42.5],
+                                          "status": "active", "version": 1}}
+
+
+def test_each_caller_gets_its_own_copy_of_the_definition(gmina, benches):
+    from podkowa.registers.selectors.objects import register_for
+    from podkowa.registers.services.attributes import dictionary_entries, register_attributes
+
+    first = register_for(gmina=gmina, slug="benches", user=None)
+    material = next(a for a in register_attributes(first) if a.key == "material")
+    assert [e.code for e in dictionary_entries(material)] == ["drewno", "metal", "zelbet"]
+    first.name = "changed in place"
+    material.label = "changed in place"
+    material.dictionary.entries.filter(code="metal").delete()
+    second = register_for(gmina=gmina, slug="benches", user=None)
+    again = next(a for a in register_attributes(second) if a.key == "material")
+    assert second.name == "Benches" and again.label == "Material"
+    assert again.register is second
+    assert [e.code for e in dictionary_entries(again)] == ["drewno", "zelbet"]

@@ -1,14 +1,19 @@
 """Reading registers and their objects: what a caller may see, filtered by place, status and
 attribute values, one page at a time."""
 
+import copy
+
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from podkowa.core.models import AuditLogEntry, Gmina
 from podkowa.core.services import audit_personal_data_read
 from podkowa.registers.models import (
+    Attribute,
     AttributeKind,
     ObjectStatus,
     ObjectVersion,
@@ -28,9 +33,93 @@ def registers_visible(*, gmina: Gmina, user) -> list[Register]:
     return [r for r in registers if may_view_register(user, r)]
 
 
-def register_for(*, gmina: Gmina, slug: str, user) -> Register | None:
-    """The register, or None when it does not exist or the caller may not see it."""
+# (gmina id, slug) → (fingerprint, the register with its attributes), in each process: the
+# definition is read on every request of the map and the APIs and changes rarely. The
+# fingerprint is PostgreSQL's md5 of the register's row and its attributes' rows (with the
+# dictionary and the linked register each names), asked for again on every call in one short
+# statement; a different one reloads, so a change made anywhere — another process, the admin,
+# a bulk update — is seen on the next request.
+_REGISTER_CACHE: dict[tuple[int, str], tuple[str, Register]] = {}
+_FINGERPRINT = (
+    "md5(r::text || coalesce((SELECT string_agg(a::text || coalesce(d::text, '') "
+    "|| coalesce(l::text, ''), '|' ORDER BY a.id) FROM registers_attribute AS a "
+    "LEFT JOIN registers_dictionary AS d ON d.id = a.dictionary_id "
+    "LEFT JOIN registers_register AS l ON l.id = a.link_register_id "
+    "WHERE a.gmina_id = r.gmina_id AND a.register_id = r.id), ''))")
+
+
+def _fingerprint_of(column: str) -> RawSQL:
+    """The fingerprint as a column of the same statement (one snapshot with the rows)."""
+    # Constant SQL: `column` is one of ours.
+    return RawSQL(f"(SELECT {_FINGERPRINT} FROM registers_register AS r "  # noqa: S608, S611
+                  f"WHERE r.id = {column})", ())
+
+
+def _register_plain(gmina: Gmina, slug: str) -> Register | None:
     register = Register.objects.filter(gmina=gmina, slug=slug).first()
+    if register is not None:
+        register_attributes(register)
+    return register
+
+
+def _register_loaded(gmina: Gmina, slug: str) -> tuple[str | None, Register | None]:
+    """The register with its attributes and their fingerprint, read in one statement (so
+    they describe the same version); no fingerprint when that could not be had."""
+    attributes = list(
+        Attribute.objects.filter(gmina=gmina, register__gmina=gmina, register__slug=slug)
+        .select_related("register", "dictionary", "link_register")
+        .annotate(_fingerprint=_fingerprint_of('"registers_attribute"."register_id"')))
+    if not attributes:
+        register = (Register.objects.filter(gmina=gmina, slug=slug)
+                    .annotate(_fingerprint=_fingerprint_of('"registers_register"."id"'),
+                              _attributed=Exists(Attribute.objects.filter(
+                                  gmina=gmina, register=OuterRef("pk")))).first())
+        if register is None:
+            return None, None
+        if register.__dict__.pop("_attributed"):  # its first field came in between
+            return None, _register_plain(gmina, slug)
+        register._attributes_cache = []
+        return register.__dict__.pop("_fingerprint"), register
+    for attribute in attributes:
+        fingerprint = attribute.__dict__.pop("_fingerprint")
+    register = attributes[0].register
+    register._attributes_cache = attributes
+    return fingerprint, register
+
+
+def _register_current(gmina: Gmina, slug: str) -> Register | None:
+    if connection.vendor != "postgresql":
+        return _register_plain(gmina, slug)
+    key = (gmina.pk, slug)
+    cached = _REGISTER_CACHE.get(key)
+    if cached is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {_FINGERPRINT} FROM registers_register AS r "  # noqa: S608
+                           "WHERE r.gmina_id = %s AND r.slug = %s", [gmina.pk, slug])
+            row = cursor.fetchone()
+        if row is None:
+            _REGISTER_CACHE.pop(key, None)
+            return None
+        if row[0] != cached[0]:
+            cached = None
+    if cached is None:
+        fingerprint, register = _register_loaded(gmina, slug)
+        if fingerprint is None:
+            return register
+        cached = _REGISTER_CACHE[key] = (fingerprint, register)
+    # Each call its own copies: callers keep their own caches on them (dictionary entries,
+    # species) and may change them in place; the kept ones are never handed out.
+    register = copy.copy(cached[1])
+    register._attributes_cache = [copy.copy(a) for a in cached[1]._attributes_cache]
+    for attribute in register._attributes_cache:
+        attribute.register = register
+    return register
+
+
+def register_for(*, gmina: Gmina, slug: str, user) -> Register | None:
+    """The register (its attributes loaded), or None when it does not exist or the caller
+    may not see it."""
+    register = _register_current(gmina, slug)
     if register is None or not may_view_register(user, register):
         return None
     return register
@@ -88,6 +177,22 @@ def objects_filtered(*, gmina: Gmina, register: Register, user,
         else:
             queryset = queryset.filter(**{f"attributes__{key}": value})
     return queryset.order_by("id")
+
+
+def objects_filtered_sql(*, gmina: Gmina, register: Register,
+                         bbox: tuple[float, float, float, float] | None = None
+                         ) -> tuple[str, list]:
+    """What `objects_filtered` selects without a status or attribute filter — the register's
+    objects that are not removed, in the box — as a WHERE clause over
+    registers_registerobject and its parameters, for a statement written by hand (the map's
+    viewport requests). Keep the two saying the same; tests/registers/test_ogc.py compares
+    them."""
+    where = "gmina_id = %s AND register_id = %s AND status <> %s"
+    params = [gmina.pk, register.pk, str(ObjectStatus.REMOVED)]
+    if bbox is not None:
+        where += " AND ST_Intersects(geometry, ST_MakeEnvelope(%s, %s, %s, %s, 4326))"
+        params += [float(v) for v in bbox]
+    return where, params
 
 
 def object_for(*, gmina: Gmina, register: Register, object_id: int,

@@ -37,6 +37,8 @@ def register_attributes(register: Register) -> list[Attribute]:
     if cached is None:
         cached = list(Attribute.objects.filter(gmina_id=register.gmina_id, register=register)
                       .select_related("dictionary", "link_register"))
+        for attribute in cached:
+            attribute.register = register  # not loaded again when asked for
         register._attributes_cache = cached
     return cached
 
