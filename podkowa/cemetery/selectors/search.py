@@ -12,7 +12,6 @@ cemeteries' names and privacy periods are part of the check itself.
 
 import bisect
 import gc
-import heapq
 import itertools
 import re
 import threading
@@ -143,7 +142,9 @@ class _Index:
                     number, quarter, row_code, cemetery, names)))
             for word in {w for w, _weight in names}:
                 postings[cemetery][word].append(pk)
-        self.postings = {cemetery: {w: tuple(ids) for w, ids in words.items()}
+        # Sets, not tuples: a search intersects a word's burials with its few candidates, and
+        # an intersection walks the smaller side, where a tuple would first be copied whole.
+        self.postings = {cemetery: {w: frozenset(ids) for w, ids in words.items()}
                          for cemetery, words in postings.items()}
         if len(self.postings) == 1:
             self.everywhere = next(iter(self.postings.values()))
@@ -152,7 +153,7 @@ class _Index:
             for words in self.postings.values():
                 for word, ids in words.items():
                     merged[word].extend(ids)
-            self.everywhere = {w: tuple(ids) for w, ids in merged.items()}
+            self.everywhere = {w: frozenset(ids) for w, ids in merged.items()}
 
     def word_matches(self, token: str, *, typing: bool) -> dict[str, float]:
         """Index words this query word may mean, with how well each fits."""
@@ -222,21 +223,23 @@ def index_clear() -> None:
 # --- ranking ------------------------------------------------------------------------------
 
 
-def _year_fit(year: int | None, wanted: int, tolerance: int) -> float:
-    if year is None:
-        return 0.0
-    gap = abs(year - wanted)
-    if gap > tolerance:
-        return 0.0
-    return 1.0 - 0.1 * gap
+_NOTHING: frozenset[int] = frozenset()
+
+
+def _union(sets: list[frozenset[int]]) -> frozenset[int] | set[int]:
+    """One set shared as it is (the common case: a query word means one index word)."""
+    sets = [ids for ids in sets if ids]
+    if len(sets) == 1:
+        return sets[0]
+    return set().union(*sets)
 
 
 class _Levels:
     """One query word's candidates by how well their best name word fits it, best fit
     first: disjoint sets, worked out only as far as the search gets."""
 
-    def __init__(self, matches: dict[str, float], postings: dict[str, tuple],
-                 candidates: set[int]):
+    def __init__(self, matches: dict[str, float], postings: dict[str, frozenset[int]],
+                 candidates: frozenset[int] | set[int]):
         by_score: dict[float, list[str]] = defaultdict(list)
         for word, score in matches.items():
             by_score[score].append(word)
@@ -249,9 +252,13 @@ class _Levels:
 
     def level(self, k: int) -> set[int]:
         """The candidates whose best fit is self.scores[k]."""
+        candidates, postings = self._candidates, self._postings
         while len(self._sets) <= k:
-            ids = self._candidates & set().union(
-                *(self._postings.get(w, ()) for w in self._words[len(self._sets)]))
+            words = self._words[len(self._sets)]
+            if len(words) == 1:
+                ids = candidates & postings.get(words[0], _NOTHING)
+            else:
+                ids = set().union(*(candidates & postings.get(w, _NOTHING) for w in words))
             ids -= self._taken
             self._taken |= ids
             self._sets.append(ids)
@@ -266,7 +273,7 @@ class _Levels:
         return self._rest
 
 
-def _candidates(matches: list[dict[str, float]], postings: dict[str, tuple]
+def _candidates(matches: list[dict[str, float]], postings: dict[str, frozenset[int]]
                 ) -> Iterator[tuple[float, set[int]]]:
     """The burials that fit the query words, in groups of equal fit, best first: (sum over
     query words of the best fit, burial ids). Lazily: a search that has its answer after the
@@ -275,15 +282,14 @@ def _candidates(matches: list[dict[str, float]], postings: dict[str, tuple]
     The person sought matches every word typed (each within a typo), so the rarest word alone
     bounds the candidates: "Jan Kowalski" reads the few Kowalskis, not every Jan. When nobody
     matches it (a word beyond a typo), all words are used."""
-    empty = ()
     candidates = None
     if len(matches) > 1:
-        sizes = sorted((sum(len(postings.get(w, empty)) for w in m), i)
+        sizes = sorted((sum(len(postings.get(w, _NOTHING)) for w in m), i)
                        for i, m in enumerate(matches))
         if sizes[0][0]:
-            candidates = set().union(*(postings.get(w, empty) for w in matches[sizes[0][1]]))
+            candidates = _union([postings.get(w, _NOTHING) for w in matches[sizes[0][1]]])
     if candidates is None:
-        candidates = set().union(*(postings.get(w, empty) for m in matches for w in m))
+        candidates = _union([postings.get(w, _NOTHING) for m in matches for w in m])
     levels = [_Levels(m, postings, candidates) for m in matches]
     # Every combination of one fit (or none) per query word, by the sum of the fits.
     by_total: dict[float, list[tuple]] = defaultdict(list)
@@ -355,6 +361,9 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
     # The quarter as the database's iexact compares it (quarter codes are plain letters).
     quarter = query.quarter.upper() if query.words else ""
     dated = bool(query.born or query.died or query.years)
+    born = _year_fits(query.born, query.tolerance) if query.born else None
+    died = _year_fits(query.died, query.tolerance) if query.died else None
+    years = [_year_fits(year, query.tolerance) for year in query.years]
     # A name word counts at most its fit (field weights are ≤ 1) and each year at most ×1.25,
     # so a group's fit bounds its members' scores: once the best `limit` are surely above
     # that, the weaker groups cannot place (the margin covers rounding).
@@ -364,6 +373,7 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
     year_factors: dict[tuple, tuple[float, ...]] = {}
     rows = index.rows
     scored: list[tuple] = []
+    worst = None  # the score to beat to place, once `limit` are scored
     room = MAX_CANDIDATES  # the best-fitting 400 are ranked (ties: lowest ids)
     for total, ids in groups:
         if room <= 0:
@@ -371,11 +381,15 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
         if matches and len(scored) >= limit:
             scored.sort()
             del scored[limit:]
-            if round(total * most, 6) < -scored[-1][0]:
+            worst = -scored[-1][0]
+            if round(total * most, 6) < worst:
                 break
         if len(ids) > room:
-            ids = heapq.nsmallest(room, ids)
+            ids = sorted(ids)[:room]
         room -= len(ids)
+        # The same bound for one member, with its own years: most members of a weak group
+        # are out by their years alone, before their names are looked at.
+        fit_at_most = total / len(matches) if matches else 0.0
         for pk in ids:
             row = rows.get(pk)
             if row is None:  # written after the index was stamped: the next search has it
@@ -383,13 +397,28 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
             if quarter and row[_QUARTER].upper() != quarter:
                 continue
             birth_year, death_year = row[_BIRTH_YEAR], row[_DEATH_YEAR]
-            if dated and _hidden(row, today):
-                birth_year = death_year = None
-            if query.born and not _year_fit(birth_year, query.born, query.tolerance):
-                continue
-            if query.died and not _year_fit(death_year, query.died, query.tolerance):
-                continue
+            factors = ()
+            if dated:
+                until = row[_HIDDEN_UNTIL]
+                if until is not None and today < until:
+                    birth_year = death_year = None
+                if born is not None and not born.get(birth_year):
+                    continue
+                if died is not None and not died.get(death_year):
+                    continue
+                if years:
+                    factors = year_factors.get((birth_year, death_year))
+                    if factors is None:
+                        factors = year_factors[birth_year, death_year] = _year_factors(
+                            years, birth_year, death_year)
             if matches:
+                if worst is not None:
+                    # Multiplied in the order the score is, so never below it.
+                    bound = fit_at_most
+                    for factor in factors:
+                        bound *= factor
+                    if bound < worst - 1e-6:  # below even when rounded
+                        continue
                 names = row[_NAMES]
                 score = token_scores.get(id(names))
                 if score is None:
@@ -398,13 +427,8 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
                     continue
             else:
                 score = 1.0
-            if query.years:
-                factors = year_factors.get((birth_year, death_year))
-                if factors is None:
-                    factors = year_factors[birth_year, death_year] = _year_factors(
-                        query, birth_year, death_year)
-                for factor in factors:
-                    score *= factor
+            for factor in factors:
+                score *= factor
             scored.append((-round(score, 6), row[_SURNAME], row[_GIVEN], pk))
     scored.sort()
     hits = []
@@ -414,12 +438,21 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
     return hits
 
 
-def _year_factors(query: Query, birth_year: int | None, death_year: int | None
-                  ) -> tuple[float, ...]:
+def _year_fits(wanted: int, tolerance: int) -> dict[int, float]:
+    """Year → how well it fits the one wanted (absent: not at all)."""
+    fits = {}
+    for year in range(wanted - tolerance, wanted + tolerance + 1):
+        fit = 1.0 - 0.1 * abs(year - wanted)
+        if fit:
+            fits[year] = fit
+    return fits
+
+
+def _year_factors(years: list[dict[int, float]], birth_year: int | None,
+                  death_year: int | None) -> tuple[float, ...]:
     factors = []
-    for year in query.years:
-        fit = max(_year_fit(birth_year, year, query.tolerance),
-                  _year_fit(death_year, year, query.tolerance))
+    for fits in years:
+        fit = max(fits.get(birth_year, 0.0), fits.get(death_year, 0.0))
         # A year that fits no date of this person makes them a worse answer, not none: the
         # asker may remember it wrong.
         factors.append(1.0 + 0.25 * fit if fit else 0.6)
