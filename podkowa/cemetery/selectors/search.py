@@ -11,12 +11,13 @@ cemeteries' names and privacy periods are part of the check itself.
 """
 
 import bisect
+import functools
 import gc
 import itertools
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -274,10 +275,11 @@ class _Levels:
 
 
 def _candidates(matches: list[dict[str, float]], postings: dict[str, frozenset[int]]
-                ) -> Iterator[tuple[float, set[int]]]:
+                ) -> Iterator[tuple[float, Callable[[], set[int]]]]:
     """The burials that fit the query words, in groups of equal fit, best first: (sum over
-    query words of the best fit, burial ids). Lazily: a search that has its answer after the
-    first groups never works out the rest.
+    query words of the best fit, the group's burial ids when asked). Lazily: a search that
+    has its answer after the first groups never works out the rest, nor even the group
+    whose fit tells it to stop.
 
     The person sought matches every word typed (each within a typo), so the rarest word alone
     bounds the candidates: "Jan Kowalski" reads the few Kowalskis, not every Jan. When nobody
@@ -300,18 +302,21 @@ def _candidates(matches: list[dict[str, float]], postings: dict[str, frozenset[i
                 total = total + lv.scores[k]
         by_total[total].append(combination)
     for total in sorted(by_total, reverse=True):
-        members: set[int] = set()
-        for combination in by_total[total]:
-            part = None
-            for lv, k in zip(levels, combination, strict=True):
-                ids = lv.level(k) if k >= 0 else lv.rest()
-                part = ids if part is None else part & ids
-                if not part:
-                    break
-            if part:
-                members |= part
-        if members:
-            yield total, members
+        yield total, functools.partial(_members, levels, by_total[total])
+
+
+def _members(levels: list[_Levels], combinations: list[tuple]) -> set[int]:
+    members: set[int] = set()
+    for combination in combinations:
+        part = None
+        for lv, k in zip(levels, combination, strict=True):
+            ids = lv.level(k) if k >= 0 else lv.rest()
+            part = ids if part is None else part & ids
+            if not part:
+                break
+        if part:
+            members |= part
+    return members
 
 
 def _found(row: tuple, index: _Index, hidden: bool) -> FoundBurial:
@@ -354,8 +359,8 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
             span = (year - query.tolerance, year + query.tolerance)
             window |= Q(birth_year__range=span) | Q(death_year__range=span)
         # The order of names is the database's here (its collation), as it always was.
-        groups = [(0.0, list(base.filter(window).order_by("surname", "given_names", "id")
-                             .values_list("pk", flat=True)[:MAX_CANDIDATES]))]
+        groups = [(0.0, lambda: list(base.filter(window).order_by("surname", "given_names", "id")
+                                     .values_list("pk", flat=True)[:MAX_CANDIDATES]))]
         matches = []
     today = timezone.localdate()
     # The quarter as the database's iexact compares it (quarter codes are plain letters).
@@ -375,7 +380,7 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
     scored: list[tuple] = []
     worst = None  # the score to beat to place, once `limit` are scored
     room = MAX_CANDIDATES  # the best-fitting 400 are ranked (ties: lowest ids)
-    for total, ids in groups:
+    for total, members in groups:
         if room <= 0:
             break
         if matches and len(scored) >= limit:
@@ -384,6 +389,7 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
             worst = -scored[-1][0]
             if round(total * most, 6) < worst:
                 break
+        ids = members()
         if len(ids) > room:
             ids = sorted(ids)[:room]
         room -= len(ids)
