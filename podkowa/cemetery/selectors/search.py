@@ -225,6 +225,9 @@ def index_clear() -> None:
 
 
 _NOTHING: frozenset[int] = frozenset()
+# A year that fits no date of the person makes them a worse answer, not none: the asker may
+# remember it wrong.
+_WRONG_YEAR = (0.6,)
 
 
 def _union(sets: list[frozenset[int]]) -> frozenset[int] | set[int]:
@@ -240,16 +243,21 @@ class _Levels:
     first: disjoint sets, worked out only as far as the search gets."""
 
     def __init__(self, matches: dict[str, float], postings: dict[str, frozenset[int]],
-                 candidates: frozenset[int] | set[int]):
+                 candidates: frozenset[int] | set[int], *, bounding: bool = False):
         by_score: dict[float, list[str]] = defaultdict(list)
         for word, score in matches.items():
             by_score[score].append(word)
         self.scores = sorted(by_score, reverse=True)
         self._words = [by_score[score] for score in self.scores]
         self._postings, self._candidates = postings, candidates
-        self._sets: list[set[int]] = []
+        self._sets: list[set[int] | frozenset[int]] = []
         self._taken: set[int] = set()
         self._rest: set[int] | None = None
+        if bounding:
+            # The candidates were read by this word's matches: every one fits it somehow.
+            self._rest = set()
+            if len(self.scores) == 1:
+                self._sets.append(candidates)
 
     def level(self, k: int) -> set[int]:
         """The candidates whose best fit is self.scores[k]."""
@@ -285,14 +293,17 @@ def _candidates(matches: list[dict[str, float]], postings: dict[str, frozenset[i
     bounds the candidates: "Jan Kowalski" reads the few Kowalskis, not every Jan. When nobody
     matches it (a word beyond a typo), all words are used."""
     candidates = None
+    bounding = 0 if len(matches) == 1 else None
     if len(matches) > 1:
         sizes = sorted((sum(len(postings.get(w, _NOTHING)) for w in m), i)
                        for i, m in enumerate(matches))
         if sizes[0][0]:
-            candidates = _union([postings.get(w, _NOTHING) for w in matches[sizes[0][1]]])
+            bounding = sizes[0][1]
+            candidates = _union([postings.get(w, _NOTHING) for w in matches[bounding]])
     if candidates is None:
         candidates = _union([postings.get(w, _NOTHING) for m in matches for w in m])
-    levels = [_Levels(m, postings, candidates) for m in matches]
+    levels = [_Levels(m, postings, candidates, bounding=i == bounding)
+              for i, m in enumerate(matches)]
     # Every combination of one fit (or none) per query word, by the sum of the fits.
     by_total: dict[float, list[tuple]] = defaultdict(list)
     for combination in itertools.product(*(range(-1, len(lv.scores)) for lv in levels)):
@@ -369,13 +380,13 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
     born = _year_fits(query.born, query.tolerance) if query.born else None
     died = _year_fits(query.died, query.tolerance) if query.died else None
     years = [_year_fits(year, query.tolerance) for year in query.years]
+    one_year = years[0] if len(years) == 1 else None
     # A name word counts at most its fit (field weights are ≤ 1) and each year at most ×1.25,
     # so a group's fit bounds its members' scores: once the best `limit` are surely above
     # that, the weaker groups cannot place (the margin covers rounding).
     most = (1.25 ** len(query.years)) * (1 + 1e-9) / max(len(matches), 1)
-    # One name (its fields) and one pair of years are scored once per search.
+    # One name (its fields) is scored once per search.
     token_scores: dict[int, float] = {}
-    year_factors: dict[tuple, tuple[float, ...]] = {}
     rows = index.rows
     scored: list[tuple] = []
     worst = None  # the score to beat to place, once `limit` are scored
@@ -387,6 +398,7 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
             scored.sort()
             del scored[limit:]
             worst = -scored[-1][0]
+            beat = worst - 1e-6  # below it even when rounded
             if round(total * most, 6) < worst:
                 break
         ids = members()
@@ -412,18 +424,18 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
                     continue
                 if died is not None and not died.get(death_year):
                     continue
-                if years:
-                    factors = year_factors.get((birth_year, death_year))
-                    if factors is None:
-                        factors = year_factors[birth_year, death_year] = _year_factors(
-                            years, birth_year, death_year)
+                if one_year is not None:  # the usual case, worked out in place
+                    fit = max(one_year.get(birth_year, 0.0), one_year.get(death_year, 0.0))
+                    factors = (1.0 + 0.25 * fit,) if fit else _WRONG_YEAR
+                elif years:
+                    factors = _year_factors(years, birth_year, death_year)
             if matches:
                 if worst is not None:
                     # Multiplied in the order the score is, so never below it.
                     bound = fit_at_most
                     for factor in factors:
                         bound *= factor
-                    if bound < worst - 1e-6:  # below even when rounded
+                    if bound < beat:
                         continue
                 names = row[_NAMES]
                 score = token_scores.get(id(names))
@@ -459,9 +471,7 @@ def _year_factors(years: list[dict[int, float]], birth_year: int | None,
     factors = []
     for fits in years:
         fit = max(fits.get(birth_year, 0.0), fits.get(death_year, 0.0))
-        # A year that fits no date of this person makes them a worse answer, not none: the
-        # asker may remember it wrong.
-        factors.append(1.0 + 0.25 * fit if fit else 0.6)
+        factors.append(1.0 + 0.25 * fit if fit else _WRONG_YEAR[0])
     return tuple(factors)
 
 
