@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Q
@@ -56,10 +57,10 @@ class Query:
         return not (self.words or self.years or self.born or self.died or self.quarter)
 
 
-@dataclass(frozen=True, slots=True)
-class FoundBurial:
+class FoundBurial(NamedTuple):
     """What a search result shows of a burial; `hidden`: the recently deceased's dates are
-    withheld (selectors/privacy.py)."""
+    withheld (selectors/privacy.py). Named tuples, not frozen dataclasses: as immutable, and
+    built several times faster, which counts on the busiest endpoint."""
 
     pk: int
     record_number: str
@@ -78,8 +79,7 @@ class FoundBurial:
     hidden: bool
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     burial: FoundBurial
     score: float
 
