@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from ninja import Field, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
+from pydantic import BaseModel
 
 from podkowa.cemetery.models import Cemetery
 from podkowa.cemetery.selectors.graves import (
@@ -50,7 +51,9 @@ class SearchOut(Schema):
     results: list[SearchResultOut]
 
 
-class SearchFilters(Schema):
+# A plain pydantic model, not a ninja Schema: a Schema's extra validator (for reading ORM
+# objects, which query parameters never are) costs more than checking the fields themselves.
+class SearchFilters(BaseModel):
     q: str = Field("", max_length=200, description=(
         "Names in any order, with or without Polish letters; a four-digit number is a year "
         "of birth or death (± tolerance)."))

@@ -330,18 +330,6 @@ class SearchStamp(models.Model):
         return f"{self.cemetery_id}: {self.stamp}"
 
 
-class BurialSearchWord(TenantModel):
-    """A normalised word of a burial's names (see podkowa/cemetery/text.py): the search finds
-    candidates by these words, then ranks them in Python, the same on every database."""
-
-    burial = models.ForeignKey(Burial, on_delete=models.CASCADE, related_name="search_words")
-    cemetery_id_copy = models.BigIntegerField()
-    word = models.CharField(max_length=60)
-
-    class Meta:
-        indexes = [models.Index(fields=["gmina", "word"])]
-
-
 class SearchVariant(TenantModel):
     """A word with one letter deleted (or the word itself, `is_word`), pointing at the word:
     two words one typo apart share a variant (symmetric-deletion matching)."""

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from podkowa.cemetery.models import BookEntryVersion, Burial, BurialSearchWord
+from podkowa.cemetery.models import BookEntryVersion, Burial
 from podkowa.cemetery.selectors.graves import entry_versions
 from podkowa.cemetery.selectors.search import burial_search, query_parse
 from podkowa.cemetery.services.books import (
@@ -77,7 +77,8 @@ def test_one_bad_entry_writes_nothing(gmina, grave):
         burials_register(gmina=gmina, entries=[(grave, good), (grave, bad)])
     assert error.value.params == {"index": 1}
     assert not Burial.objects.filter(gmina=gmina).exists()
-    assert not BurialSearchWord.objects.filter(gmina=gmina).exists()
+    # Nor does the search know of the good entry written before the bad one.
+    assert burial_search(gmina=gmina, query=query_parse("nowak jan")) == []
 
 
 def test_year_only_dates_are_kept_as_years(gmina, grave):

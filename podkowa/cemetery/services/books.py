@@ -20,7 +20,6 @@ from podkowa.cemetery import text
 from podkowa.cemetery.models import (
     BookEntryVersion,
     Burial,
-    BurialSearchWord,
     Cemetery,
     EntryKind,
     Grave,
@@ -324,18 +323,12 @@ def burial_words(burial: Burial) -> set[str]:
     return found
 
 
-def _index(gmina: Gmina, burials: list[Burial], *, fresh: bool = False) -> None:
-    if not fresh:
-        BurialSearchWord.objects.filter(gmina=gmina, burial__in=[b.pk for b in burials]).delete()
-    rows = []
+def _index(gmina: Gmina, burials: list[Burial]) -> None:
+    """The town's words (and their one-deletion variants) the search index matches query
+    words against; a burial's own names are read from its search key."""
     all_words: set[str] = set()
     for burial in burials:
-        found = burial_words(burial)
-        all_words |= found
-        rows.extend(BurialSearchWord(gmina=gmina, burial=burial, word=w,
-                                     cemetery_id_copy=burial.grave.cemetery_id)
-                    for w in sorted(found))
-    BurialSearchWord.objects.bulk_create(rows, batch_size=2000)
+        all_words |= burial_words(burial)
     known = set(SearchVariant.objects.filter(gmina=gmina, is_word=True, word__in=all_words)
                 .values_list("word", flat=True)) if len(all_words) < 900 else set(
         SearchVariant.objects.filter(gmina=gmina, is_word=True).values_list("word", flat=True))
@@ -402,7 +395,7 @@ def burials_register(*, gmina: Gmina, entries: Iterable[tuple[Grave, dict]], act
                          version=1, data=_snapshot(b, BURIAL_FIELDS), author=author,
                          author_label=label, reason=(reason or _("entry created"))[:500])
         for b in burials], batch_size=1000)
-    _index(gmina, burials, fresh=True)
+    _index(gmina, burials)
     _search_changed(grave.cemetery_id for grave, _data in cleaned)
     return burials
 
