@@ -5,44 +5,36 @@ from django.conf import settings
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
+from podkowa.core.kept import kept_row
 from podkowa.core.models import AuditLogEntry, Gmina, GminaHost
 
 # Host → gmina id, kept briefly in each process: the lookup happens on every request, and a
 # town's host names change about once a decade.
 _HOST_CACHE: dict[str, tuple[float, int | None]] = {}
 _HOST_CACHE_SECONDS = 60.0
-# Gmina id → (fingerprint of its row, the row as loaded), in each process. The fingerprint
-# is PostgreSQL's md5 of the whole row's text: every request asks for it again (one short
-# statement, no ORM, no geometry to parse) and reloads the row when it differs, so an edit
-# made in another process, the admin or a bulk update is seen on the very next request.
+# Gmina id → (fingerprint of its row, the row as loaded), in each process (core/kept.py):
+# every request checks the whole row's md5 and reloads it when it differs.
 _GMINA_CACHE: dict[int, tuple[str, Gmina]] = {}
 _GMINA_FINGERPRINT = 'md5("core_gmina"::text)'
+_GMINA_CHECK = f"SELECT {_GMINA_FINGERPRINT} FROM core_gmina WHERE id = %s"  # noqa: S608
+
+
+def _gmina_loaded(gmina_id: int) -> tuple[str | None, Gmina | None]:
+    # The row and its fingerprint from one statement: they describe the same version.
+    gmina = (Gmina.objects.filter(id=gmina_id)
+             .annotate(_fingerprint=RawSQL(_GMINA_FINGERPRINT, ())).first())  # noqa: S611
+    if gmina is None:
+        return None, None
+    return gmina.__dict__.pop("_fingerprint"), gmina
 
 
 def _gmina(gmina_id: int) -> Gmina | None:
     if connection.vendor != "postgresql":
         return Gmina.objects.filter(id=gmina_id).first()
-    cached = _GMINA_CACHE.get(gmina_id)
-    if cached is not None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {_GMINA_FINGERPRINT} FROM core_gmina "  # noqa: S608
-                           "WHERE id = %s", [gmina_id])
-            row = cursor.fetchone()
-        if row is None:
-            _GMINA_CACHE.pop(gmina_id, None)
-            return None
-        if row[0] != cached[0]:
-            cached = None
-    if cached is None:
-        # The row and its fingerprint from one statement: they describe the same version.
-        gmina = (Gmina.objects.filter(id=gmina_id)
-                 .annotate(_fingerprint=RawSQL(_GMINA_FINGERPRINT, ())).first())  # noqa: S611
-        if gmina is None:
-            return None
-        cached = (gmina.__dict__.pop("_fingerprint"), gmina)
-        _GMINA_CACHE[gmina_id] = cached
+    gmina = kept_row(_GMINA_CACHE, gmina_id, check_sql=_GMINA_CHECK, params=[gmina_id],
+                     load=lambda: _gmina_loaded(gmina_id))
     # Each request its own copy: a view may change its gmina (and its geometries) in place.
-    return copy.deepcopy(cached[1])
+    return None if gmina is None else copy.deepcopy(gmina)
 
 
 def gmina_for_host(*, host: str) -> Gmina | None:

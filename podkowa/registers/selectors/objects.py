@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
+from podkowa.core.kept import kept_row
 from podkowa.core.models import AuditLogEntry, Gmina
 from podkowa.core.services import audit_personal_data_read
 from podkowa.registers.models import (
@@ -46,6 +47,8 @@ _FINGERPRINT = (
     "LEFT JOIN registers_dictionary AS d ON d.id = a.dictionary_id "
     "LEFT JOIN registers_register AS l ON l.id = a.link_register_id "
     "WHERE a.gmina_id = r.gmina_id AND a.register_id = r.id), ''))")
+_REGISTER_CHECK = (f"SELECT {_FINGERPRINT} FROM registers_register AS r "  # noqa: S608
+                   "WHERE r.gmina_id = %s AND r.slug = %s")
 
 
 def _fingerprint_of(column: str) -> RawSQL:
@@ -90,27 +93,14 @@ def _register_loaded(gmina: Gmina, slug: str) -> tuple[str | None, Register | No
 def _register_current(gmina: Gmina, slug: str) -> Register | None:
     if connection.vendor != "postgresql":
         return _register_plain(gmina, slug)
-    key = (gmina.pk, slug)
-    cached = _REGISTER_CACHE.get(key)
-    if cached is not None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {_FINGERPRINT} FROM registers_register AS r "  # noqa: S608
-                           "WHERE r.gmina_id = %s AND r.slug = %s", [gmina.pk, slug])
-            row = cursor.fetchone()
-        if row is None:
-            _REGISTER_CACHE.pop(key, None)
-            return None
-        if row[0] != cached[0]:
-            cached = None
-    if cached is None:
-        fingerprint, register = _register_loaded(gmina, slug)
-        if fingerprint is None:
-            return register
-        cached = _REGISTER_CACHE[key] = (fingerprint, register)
+    kept = kept_row(_REGISTER_CACHE, (gmina.pk, slug), check_sql=_REGISTER_CHECK,
+                    params=[gmina.pk, slug], load=lambda: _register_loaded(gmina, slug))
+    if kept is None:
+        return None
     # Each call its own copies: callers keep their own caches on them (dictionary entries,
     # species) and may change them in place; the kept ones are never handed out.
-    register = copy.copy(cached[1])
-    register._attributes_cache = [copy.copy(a) for a in cached[1]._attributes_cache]
+    register = copy.copy(kept)
+    register._attributes_cache = [copy.copy(a) for a in kept._attributes_cache]
     for attribute in register._attributes_cache:
         attribute.register = register
     return register
