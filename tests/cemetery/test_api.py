@@ -2,7 +2,12 @@ import datetime as dt
 
 from django.utils import timezone
 
-from podkowa.cemetery.services.books import burial_register, grave_correct, grave_create
+from podkowa.cemetery.services.books import (
+    burial_register,
+    burials_register,
+    grave_correct,
+    grave_create,
+)
 from tests.cemetery.conftest import xy
 
 
@@ -35,6 +40,25 @@ def test_search_by_typo_gender_and_years(client, gmina, grave, burial):
     # Years alone: a year-only birth date is returned as the year.
     rows = client.get("/api/v1/cemetery/search", {"born": 1931}).json()["results"]
     assert [(r["surname"], r["birth_date"]) for r in rows] == [("Kowalska", "1930")]
+
+
+def test_a_fitting_year_lifts_a_weaker_name_above_many_with_the_wrong_year(client, gmina,
+                                                                           grave):
+    # Asked "kubiak jacek 1995": twelve Jacek Kubiaks and thirty Adam Kubiaks died in 1960,
+    # Zofia Kubiak in 1995, Ewa Kubiak was born in 1994; Jacek is the commoner name (fifty
+    # Jacek Nowaks). The year outweighs the missing given name: Zofia, then Ewa, then Jaceks;
+    # no Adam (neither his name nor his year fits), no Nowak (the surname does not).
+    def people(surname: str, given: str, count: int = 1, **dates: str) -> list:
+        return [(grave, {"surname": surname, "given_names": given, **dates})] * count
+    burials_register(gmina=gmina, entries=[
+        *people("Kubiak", "Jacek", 12, death_date="1960-03-01"),
+        *people("Kubiak", "Adam", 30, death_date="1960-03-01"),
+        *people("Kubiak", "Zofia", death_date="1995-06-01"),
+        *people("Kubiak", "Ewa", birth_date="1994-02-02", death_date="2001-01-01"),
+        *people("Nowak", "Jacek", 50, death_date="1995-06-01")])
+    rows = client.get("/api/v1/cemetery/search", {"q": "kubiak jacek 1995"}).json()["results"]
+    assert [(r["surname"], r["given_names"]) for r in rows] == [
+        ("Kubiak", "Zofia"), ("Kubiak", "Ewa")] + [("Kubiak", "Jacek")] * 8
 
 
 def test_search_as_you_type_prefix(client, burial):

@@ -122,6 +122,7 @@ class _Index:
         self.variants = dict(variants)
         self.rows: dict[int, tuple] = {}
         postings: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        by_year: dict[int, list[int]] = defaultdict(list)
         # Names, dates and places repeat: each distinct value is kept once.
         same: dict = {}
         for (pk, record, surname, given, family, birth_date, birth_year, death_date,
@@ -143,10 +144,14 @@ class _Index:
                     number, quarter, row_code, cemetery, names)))
             for word in {w for w, _weight in names}:
                 postings[cemetery][word].append(pk)
+            for year in {birth_year, death_year} - {None}:
+                by_year[year].append(pk)
         # Sets, not tuples: a search intersects a word's burials with its few candidates, and
         # an intersection walks the smaller side, where a tuple would first be copied whole.
         self.postings = {cemetery: {w: frozenset(ids) for w, ids in words.items()}
                          for cemetery, words in postings.items()}
+        # Year → the burials born or dead that year (hidden dates included: a superset).
+        self.by_year = {year: frozenset(ids) for year, ids in by_year.items()}
         if len(self.postings) == 1:
             self.everywhere = next(iter(self.postings.values()))
         else:
@@ -408,6 +413,11 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
         # The same bound for one member, with its own years: most members of a weak group
         # are out by their years alone, before their names are looked at.
         fit_at_most = total / len(matches) if matches else 0.0
+        if (worst is not None and one_year is not None and born is None and died is None
+                and fit_at_most * _WRONG_YEAR[0] < beat):
+            # Only a member whose year fits can still place: read those by year rather than
+            # walk the group (the loop below would pass over every other one).
+            ids = _born_or_died_in(ids, one_year, index.by_year)
         for pk in ids:
             row = rows.get(pk)
             if row is None:  # written after the index was stamped: the next search has it
@@ -454,6 +464,15 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
         row = rows[pk]
         hits.append(Hit(_found(row, index, _hidden(row, today)), -negative))
     return hits
+
+
+def _born_or_died_in(ids, years: dict[int, float], by_year: dict[int, frozenset[int]]
+                     ) -> set[int]:
+    ids = ids if isinstance(ids, set | frozenset) else set(ids)
+    found: set[int] = set()
+    for year in years:
+        found |= ids & by_year.get(year, _NOTHING)
+    return found
 
 
 def _year_fits(wanted: int, tolerance: int) -> dict[int, float]:
