@@ -273,6 +273,10 @@ class OfflinePackOut(Schema):
     fold: dict[str, str] = Field(description=(
         "Letters to replace after lower-casing, before stripping accents (NFKD), when folding "
         "a typed name for the search: the server's own table (ł → l, …)."))
+    feminine: str = Field(description=(
+        "A regular expression (JavaScript and Python alike) of the feminine surname endings: "
+        "a folded word it matches is searched as its group 1 + \"i\" (kowalska → kowalski), "
+        "as the server's search keys are, so either form finds both."))
     entrances: list[tuple[int, str]] = Field(description="[id, name] of each entrance.")
     points: list[list[float]] = Field(description=(
         "[longitude, latitude] of the route vertices that two or more routes pass."))

@@ -14,8 +14,11 @@ LETTER_FOLDS = {"ł": "l", "Ł": "l", "ß": "ss", "æ": "ae", "ø": "o", "đ": "
 _EXPLICIT = str.maketrans(LETTER_FOLDS)
 _NOT_LETTER = re.compile(r"[^a-z]+")
 # Adjectival surnames agree with the person's sex: Kowalski / Kowalska, Zawadzki / Zawadzka,
-# Nowicki / Nowicka. Both are indexed and searched as the masculine form.
-_FEMININE = re.compile(r"(sk|ck|dzk|zk)a$")
+# Nowicki / Nowicka. Both are indexed and searched as the masculine form: the ending's stem
+# (group 1) + "i". Also sent with the offline pack, for the PWA's search (JavaScript reads
+# the same pattern).
+FEMININE_ENDING = r"(sk|ck|dzk|zk)a$"
+_FEMININE = re.compile(FEMININE_ENDING)
 MAX_WORD = 40
 
 

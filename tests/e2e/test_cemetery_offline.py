@@ -72,5 +72,8 @@ def test_offline_any_grave_of_an_opened_cemetery_is_found_with_its_way(page, axe
         # Another name, in capitals with its Polish letters left out.
         page.fill("#offline-q", "LUKASIEWICZ")
         expect(page.locator(".grave-result__name")).to_have_text(["Łukasiewicz Ignacy"])
+        # The surname in its other gendered form.
+        page.fill("#offline-q", "zolkiewski zofia")
+        expect(page.locator(".grave-result__name")).to_have_text(["Żółkiewska Zofia"])
     finally:
         page.context.set_offline(False)

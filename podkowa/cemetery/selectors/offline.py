@@ -160,6 +160,7 @@ def _layout(cemetery: Cemetery, network: tuple, language: str, graves: list[tupl
         "cemetery": {"id": cemetery.pk, "slug": cemetery.slug, "name": cemetery.name,
                      "graph_version": cemetery.graph_version},
         "fold": text.LETTER_FOLDS,
+        "feminine": text.FEMININE_ENDING,
         "entrances": [[pk, name] for pk, name, _x, _y in network[1]],
         "points": [list(p) for p in shared],
         "steps": [list(s) for s in step_index],

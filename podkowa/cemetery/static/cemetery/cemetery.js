@@ -132,8 +132,11 @@
   // --- the cemetery's page: search and route from the offline pack ----------------------
 
   // Folding as podkowa/cemetery/text.py does it, by the table the pack carries: lower case,
-  // the letters decomposition does not strip (ł → l), then accents off.
-  function folder(table) {
+  // the letters decomposition does not strip (ł → l), then accents off; a feminine surname
+  // ending as the masculine one (Kowalska → kowalski), by the pack's pattern, so either
+  // form typed finds both.
+  function folder(table, feminine) {
+    var ending = feminine ? new RegExp(feminine) : null;
     return function (value) {
       var lowered = String(value || "").toLowerCase();
       var out = "";
@@ -142,12 +145,13 @@
         out += Object.prototype.hasOwnProperty.call(table, letter) ? table[letter] : letter;
       }
       return out.normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
-        .split(/[^a-z]+/).filter(Boolean);
+        .split(/[^a-z]+/).filter(Boolean)
+        .map(function (word) { return ending ? word.replace(ending, "$1i") : word; });
     };
   }
 
   function packIndex(pack) {
-    var fold = folder(pack.fold || {});
+    var fold = folder(pack.fold || {}, pack.feminine);
     var entrances = {};
     (pack.entrances || []).forEach(function (e) { entrances[e[0]] = e[1]; });
     var people = [];
