@@ -44,18 +44,19 @@ def test_search_by_typo_gender_and_years(client, gmina, grave, burial):
 
 def test_a_fitting_year_lifts_a_weaker_name_above_many_with_the_wrong_year(client, gmina,
                                                                            grave):
-    # Asked "kubiak jacek 1995": twelve Jacek Kubiaks and thirty Adam Kubiaks died in 1960,
-    # Zofia Kubiak in 1995, Ewa Kubiak was born in 1994; Jacek is the commoner name (fifty
-    # Jacek Nowaks). The year outweighs the missing given name: Zofia, then Ewa, then Jaceks;
-    # no Adam (neither his name nor his year fits), no Nowak (the surname does not).
+    # Asked "kubiak jacek 1995": twelve Jacek Kubiaks and 450 Adam Kubiaks died in 1960,
+    # Zofia Kubiak (written after them all) in 1995, Ewa Kubiak was born in 1994; Jacek is the
+    # commoner name (500 Jacek Nowaks). The year outweighs the missing given name: Zofia, then
+    # Ewa, then Jaceks; no Adam (neither his name nor his year fits), no Nowak (the surname
+    # does not). The Adams, who cannot place, must not crowd Zofia out of the 400 ranked.
     def people(surname: str, given: str, count: int = 1, **dates: str) -> list:
         return [(grave, {"surname": surname, "given_names": given, **dates})] * count
     burials_register(gmina=gmina, entries=[
         *people("Kubiak", "Jacek", 12, death_date="1960-03-01"),
-        *people("Kubiak", "Adam", 30, death_date="1960-03-01"),
+        *people("Kubiak", "Adam", 450, death_date="1960-03-01"),
         *people("Kubiak", "Zofia", death_date="1995-06-01"),
         *people("Kubiak", "Ewa", birth_date="1994-02-02", death_date="2001-01-01"),
-        *people("Nowak", "Jacek", 50, death_date="1995-06-01")])
+        *people("Nowak", "Jacek", 500, death_date="1995-06-01")])
     rows = client.get("/api/v1/cemetery/search", {"q": "kubiak jacek 1995"}).json()["results"]
     assert [(r["surname"], r["given_names"]) for r in rows] == [
         ("Kubiak", "Zofia"), ("Kubiak", "Ewa")] + [("Kubiak", "Jacek")] * 8

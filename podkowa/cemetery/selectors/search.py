@@ -288,11 +288,12 @@ class _Levels:
 
 
 def _candidates(matches: list[dict[str, float]], postings: dict[str, frozenset[int]]
-                ) -> Iterator[tuple[float, Callable[[], set[int]]]]:
-    """The burials that fit the query words, in groups of equal fit, best first: (sum over
-    query words of the best fit, the group's burial ids when asked). Lazily: a search that
-    has its answer after the first groups never works out the rest, nor even the group
-    whose fit tells it to stop.
+                ) -> tuple[frozenset[int] | set[int],
+                           Iterator[tuple[float, Callable[..., set[int]]]]]:
+    """The burials that fit the query words, and the same in groups of equal fit, best
+    first: (sum over query words of the best fit, the group's burial ids when asked, all or
+    only those `within` a subset). Lazily: a search that has its answer after the first groups
+    never works out the rest, nor even the group whose fit tells it to stop.
 
     The person sought matches every word typed (each within a typo), so the rarest word alone
     bounds the candidates: "Jan Kowalski" reads the few Kowalskis, not every Jan. When nobody
@@ -317,14 +318,16 @@ def _candidates(matches: list[dict[str, float]], postings: dict[str, frozenset[i
             if k >= 0:
                 total = total + lv.scores[k]
         by_total[total].append(combination)
-    for total in sorted(by_total, reverse=True):
-        yield total, functools.partial(_members, levels, by_total[total])
+    groups = ((total, functools.partial(_members, levels, by_total[total]))
+              for total in sorted(by_total, reverse=True))
+    return candidates, groups
 
 
-def _members(levels: list[_Levels], combinations: list[tuple]) -> set[int]:
+def _members(levels: list[_Levels], combinations: list[tuple],
+             within: set[int] | None = None) -> set[int]:
     members: set[int] = set()
     for combination in combinations:
-        part = None
+        part = within  # a few candidates first: each intersection then walks only those
         for lv, k in zip(levels, combination, strict=True):
             ids = lv.level(k) if k >= 0 else lv.rest()
             part = ids if part is None else part & ids
@@ -362,7 +365,7 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
             return []
         postings = (index.everywhere if cemetery is None
                     else index.postings.get(cemetery.pk, {}))
-        groups = _candidates(matches, postings)
+        candidates, groups = _candidates(matches, postings)
     else:
         base = Burial.objects.filter(gmina=gmina)
         if cemetery is not None:
@@ -378,6 +381,7 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
         groups = [(0.0, lambda: list(base.filter(window).order_by("surname", "given_names", "id")
                                      .values_list("pk", flat=True)[:MAX_CANDIDATES]))]
         matches = []
+        candidates = _NOTHING  # years alone: no group is narrowed by them (no `worst` here)
     today = timezone.localdate()
     # The quarter as the database's iexact compares it (quarter codes are plain letters).
     quarter = query.quarter.upper() if query.words else ""
@@ -395,7 +399,8 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
     rows = index.rows
     scored: list[tuple] = []
     worst = None  # the score to beat to place, once `limit` are scored
-    room = MAX_CANDIDATES  # the best-fitting 400 are ranked (ties: lowest ids)
+    dated_candidates = None
+    room = MAX_CANDIDATES  # the best-fitting 400 that can place are ranked (ties: lowest ids)
     for total, members in groups:
         if room <= 0:
             break
@@ -406,18 +411,22 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
             beat = worst - 1e-6  # below it even when rounded
             if round(total * most, 6) < worst:
                 break
-        ids = members()
-        if len(ids) > room:
-            ids = sorted(ids)[:room]
-        room -= len(ids)
         # The same bound for one member, with its own years: most members of a weak group
         # are out by their years alone, before their names are looked at.
         fit_at_most = total / len(matches) if matches else 0.0
         if (worst is not None and one_year is not None and born is None and died is None
                 and fit_at_most * _WRONG_YEAR[0] < beat):
-            # Only a member whose year fits can still place: read those by year rather than
-            # walk the group (the loop below would pass over every other one).
-            ids = _born_or_died_in(ids, one_year, index.by_year)
+            # Only a member whose year fits can still place: the group is read among the
+            # candidates born or dead in a fitting year (found once a search), not walked,
+            # and the others take no room.
+            if dated_candidates is None:
+                dated_candidates = _born_or_died_in(candidates, one_year, index.by_year)
+            ids = members(within=dated_candidates)
+        else:
+            ids = members()
+        if len(ids) > room:
+            ids = sorted(ids)[:room]
+        room -= len(ids)
         for pk in ids:
             row = rows.get(pk)
             if row is None:  # written after the index was stamped: the next search has it
@@ -466,9 +475,8 @@ def burial_search(*, gmina: Gmina, query: Query, cemetery: Cemetery | None = Non
     return hits
 
 
-def _born_or_died_in(ids, years: dict[int, float], by_year: dict[int, frozenset[int]]
-                     ) -> set[int]:
-    ids = ids if isinstance(ids, set | frozenset) else set(ids)
+def _born_or_died_in(ids: set[int] | frozenset[int], years: dict[int, float],
+                     by_year: dict[int, frozenset[int]]) -> set[int]:
     found: set[int] = set()
     for year in years:
         found |= ids & by_year.get(year, _NOTHING)
