@@ -12,7 +12,10 @@ Measured, in the same run:
          route API's GeoJSON Features (GET /graves/{id}/route for each grave), one JSON list,
          gzipped the same way: `ratio_vs_features` = their gzipped size over the pack's
          (the routes alone: the pack without its names).
-  cold:  the first build after a change of the network: every grave routed by grave_route.
+         (The shortest routes only; `step_free_routes_of_their_own` counts the graves whose
+         step-free way differs and is in the pack besides, inside pack_kb.)
+  cold:  the first build after a change of the network: every grave routed by grave_route,
+         twice (the shortest way and the step-free one).
   warm:  the build after a change of the books only (names), the routes kept.
   check: a request answered 304 from a kept ETag, over Django's test client (median of
          BENCH_CHECKS).
@@ -128,7 +131,9 @@ def main() -> None:
             assert response.status_code == 304, response.status_code
         print(json.dumps({
             "scenario": "offline_pack", "database": kind, "graves": len(data["graves"]),
-            "routes": len(routed), "pack_kb": round(len(pack.body) / 1024, 1),
+            "routes": len(routed),
+            "step_free_routes_of_their_own": sum(isinstance(g[6], list) for g in routed),
+            "pack_kb": round(len(pack.body) / 1024, 1),
             "pack_gzip_kb": round(len(pack.gzipped) / 1024, 1),
             "routes_gzip_kb": round(routes_kb, 1), "features_gzip_kb": round(features_kb, 1),
             "ratio_vs_features": round(features_kb / routes_kb, 2),

@@ -266,8 +266,12 @@ class OfflineCemeteryOut(Schema):
     graph_version: int
 
 
+# [entrance_id, length_m, coordinates, steps], see OfflinePackOut.graves.
+_PackedRoute = tuple[int, int, list[int | list[float]], list[int]]
+
+
 class OfflinePackOut(Schema):
-    format: int = Field(description="1: the layout described here.")
+    format: int = Field(description="2: the layout described here.")
     language: str = Field(description="The language of the steps.")
     cemetery: OfflineCemeteryOut
     fold: dict[str, str] = Field(description=(
@@ -284,15 +288,18 @@ class OfflinePackOut(Schema):
         "[instruction, distance_m, maneuver, alley]: the steps of the routes, each once "
         "(see the route's StepOut)."))
     graves: list[tuple[int, str, str, str, list[tuple[str, str, str, int | None, int | None]],
-                       tuple[int, int, list[int | list[float]], list[int]] | None]] = Field(
+                       _PackedRoute | None, _PackedRoute | bool | None]] = Field(
         description=(
-            "[grave_id, quarter, row, number, burials, route] of each grave with someone "
+            "[grave_id, quarter, row, number, burials, route, step_free_route] of each grave "
+            "with someone "
             "shown by name; a burial is [surname, given_names, family_name, birth_year, "
             "death_year] (the recently deceased whose details are withheld are left out). "
             "route is null when the grave cannot be reached, else [entrance_id, length_m, "
             "coordinates, steps]: each coordinate an index into `points` or a [longitude, "
             "latitude] of its own, each step an index into `steps`. Decoded, it is the "
-            "Feature that /graves/{id}/route gives (from the nearest entrance, stairs allowed)."))
+            "Feature that /graves/{id}/route gives (from the nearest entrance, stairs allowed). "
+            "step_free_route is the same with ?step_free=1: true when it is `route` itself (no "
+            "stairs on it), null when there is no step-free way."))
 
 
 class OfflineFilters(Schema):

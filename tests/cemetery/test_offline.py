@@ -27,9 +27,11 @@ def _entry(pack: dict, grave_id: int):
     return found[0] if found else None
 
 
-def _feature(pack: dict, grave_id: int) -> dict:
+def _feature(pack: dict, grave_id: int, step_free: bool = False) -> dict:
     """The pack's route of the grave written out as the route API's Feature."""
-    _id, _quarter, _row, _number, _burials, route = _entry(pack, grave_id)
+    _id, _quarter, _row, _number, _burials, route, step_free_route = _entry(pack, grave_id)
+    if step_free and step_free_route is not True:
+        route = step_free_route
     entrance_id, length, coordinates, steps = route
     names = dict(pack["entrances"])
     return {
@@ -38,7 +40,7 @@ def _feature(pack: dict, grave_id: int) -> dict:
             pack["points"][c] if isinstance(c, int) else c for c in coordinates]},
         "properties": {
             "grave_id": grave_id, "entrance": {"id": entrance_id, "name": names[entrance_id]},
-            "length_m": length, "step_free": False,
+            "length_m": length, "step_free": step_free,
             "steps": [dict(zip(("instruction", "distance_m", "maneuver", "alley"),
                                pack["steps"][i], strict=True)) for i in steps]},
     }
@@ -63,8 +65,16 @@ def test_the_pack_holds_each_grave_with_its_names_and_the_apis_route(client, gmi
                                           [["Łukasiewicz", "Ignacy", "", 1822, 1882]]]
     assert _entry(pack, other.pk)[4] == [["Kowalska", "Anna", "Nowak", 1930, 1990]]
     for place in (grave, other):
-        api = client.get(f"/api/v1/cemetery/graves/{place.pk}/route", {"lang": "pl"}).json()
-        assert _feature(pack, place.pk) == api
+        for step_free in (False, True):
+            api = client.get(f"/api/v1/cemetery/graves/{place.pk}/route",
+                             {"lang": "pl", "step_free": step_free}).json()
+            assert _feature(pack, place.pk, step_free) == api
+    # Łukasiewicz's shortest way climbs the stairs of alley 2, so his step-free way is a
+    # route of its own; Kowalska's has no stairs on it and is given once.
+    assert isinstance(_entry(pack, grave.pk)[6], list)
+    assert _feature(pack, grave.pk, True)["properties"]["length_m"] > \
+        _feature(pack, grave.pk)["properties"]["length_m"]
+    assert _entry(pack, other.pk)[6] is True
     steps = [s["instruction"] for s in _feature(pack, grave.pk)["properties"]["steps"]]
     assert steps[0] == "Wejdź przez: Brama i idź przez alejkę A"
     # The junctions both routes pass are written once.
@@ -151,7 +161,7 @@ def test_a_grave_off_the_alleys_is_listed_without_a_route(client, gmina, cemeter
     burial_register(gmina=gmina, grave=nowhere, data={"surname": "Nowak", "given_names": "Jan",
                                                        "death_date": "1901"})
     entry = _entry(_pack(client).json(), nowhere.pk)
-    assert entry[4] == [["Nowak", "Jan", "", None, 1901]] and entry[5] is None
+    assert entry[4] == [["Nowak", "Jan", "", None, 1901]] and entry[5] is entry[6] is None
 
 
 def test_another_towns_cemetery_is_404(client, gmina, other_gmina):

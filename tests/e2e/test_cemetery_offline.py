@@ -1,13 +1,15 @@
 """Without a network, any grave of a cemetery opened once: the grave page's map keeps the
 cemetery's page and offline pack; offline, the app's offline page leads there, and a surname
 typed without Polish letters finds a grave never opened, whose route and steps are drawn from
-the pack. axe-core on every page."""
+the pack, the step-free way too. axe-core on every page."""
 
 import pytest
+from django.contrib.gis.geos import Point
 from django_scopes import scope
 from playwright.sync_api import expect
 
-from podkowa.cemetery.services.books import burial_register
+from podkowa.cemetery.demo import _to_lonlat
+from podkowa.cemetery.services.books import burial_register, grave_create
 from tests.e2e.cemetery_support import build_cemetery_town
 
 
@@ -19,6 +21,12 @@ def cemetery_town(site):
         burial_register(gmina=grave.gmina, grave=other, data={
             "surname": "Żółkiewska", "given_names": "Zofia", "family_name": "Łęcka",
             "birth_date": "1901-05-02", "death_date": "1969-11-30"})
+        # Beside the stairs (alley C): the shortest way climbs them, the step-free one not.
+        by_stairs = grave_create(gmina=grave.gmina, cemetery=grave.cemetery, quarter="I",
+                                 row="1", number="1",
+                                 location=Point(*_to_lonlat(3, 35), srid=4326))
+        burial_register(gmina=grave.gmina, grave=by_stairs, data={
+            "surname": "Wiśniewska", "given_names": "Halina", "death_date": "1977"})
     return grave
 
 
@@ -42,7 +50,7 @@ def test_offline_any_grave_of_an_opened_cemetery_is_found_with_its_way(page, axe
         kept.click()
         expect(page.locator("h1")).to_have_text("Cmentarz Komunalny")
         expect(page.locator("#grave-map[data-map-ready='1']")).to_have_count(1)
-        expect(page.locator("#offline-finder[data-graves='2']")).to_have_count(1)
+        expect(page.locator("#offline-finder[data-graves='3']")).to_have_count(1)
         axe(page, "cemetery page offline")
         # The keyboard: type into the search box, Enter, Tab to the result, Enter.
         page.locator("#offline-q").focus()
@@ -75,5 +83,19 @@ def test_offline_any_grave_of_an_opened_cemetery_is_found_with_its_way(page, axe
         # The surname in its other gendered form.
         page.fill("#offline-q", "zolkiewski zofia")
         expect(page.locator(".grave-result__name")).to_have_text(["Żółkiewska Zofia"])
+        # Step-free, offline too: beside the stairs, the way round instead of up them.
+        page.fill("#offline-q", "wisniewska")
+        page.locator(".grave-result__name", has_text="Wiśniewska Halina").click()
+        expect(page.locator("#offline-grave-name")).to_have_text("Wiśniewska Halina")
+        expect(page.locator("#offline-route-title")).to_contain_text("40 m")
+        expect(steps).to_have_count(2)
+        expect(steps.nth(0)).to_contain_text("alejkę C")
+        page.locator("#offline-step-free").check()
+        expect(page.locator("#offline-route-title")).to_contain_text("164 m")
+        expect(steps).to_have_count(4)
+        expect(steps.nth(0)).to_contain_text("alejkę A")
+        expect(steps.nth(2)).to_contain_text("alejkę D")
+        expect(page.locator("#grave-map[data-route-drawn='4']")).to_have_count(1)
+        axe(page, "offline grave with its step-free route")
     finally:
         page.context.set_offline(False)

@@ -9,10 +9,11 @@ and steps repeated across routes ("After 24 m turn right into alley B") are list
 referred to by position: gzipped, the demo's routes come to 27 KB where the same routes as
 the API's Features take 43 KB (bench/offline_pack.py; the names and years add 52 KB).
 
-Layout (format 1), all lists to keep the keys out of every row:
+Layout (format 2), all lists to keep the keys out of every row:
   points:  [[lon, lat], …]                           shared route vertices
   steps:   [[instruction, distance_m, maneuver, alley], …]
-  graves:  [[grave_id, quarter, row, number, burials, route | null], …]
+  graves:  [[grave_id, quarter, row, number, burials, route | null,
+             step-free route | true (the route has no stairs) | null (no step-free way)], …]
   burials: [[surname, given_names, family_name, birth_year | null, death_year | null], …]
   route:   [entrance_id, length_m, [point index | [lon, lat], …], [step index, …]]
 """
@@ -32,7 +33,7 @@ from podkowa.cemetery.models import Burial, Cemetery, Entrance, Grave, SearchSta
 from podkowa.cemetery.selectors.privacy import hidden_by
 from podkowa.cemetery.selectors.routes import grave_route
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,10 @@ class OfflinePack:
     gzipped: bytes
 
 
-# One route per grave: (entrance id, length in m, coordinates, steps), or None when the grave
-# cannot be reached. Kept per cemetery and language while the network (its version and the
-# entrances) stays the same: a new burial changes the pack's names, not its routes.
+# Two routes per grave, the shortest and the step-free one: each (entrance id, length in m,
+# coordinates, steps), or None when the grave cannot be reached so. Kept per cemetery and
+# language while the network (its version and the entrances) stays the same: a new burial
+# changes the pack's names, not its routes.
 _ROUTES: dict[tuple[int, str], tuple[tuple, dict]] = {}
 _PACKS: dict[tuple[int, str], tuple[tuple, OfflinePack]] = {}
 _LOCK = threading.Lock()
@@ -70,9 +72,10 @@ def _fingerprint(cemetery: Cemetery, network: tuple) -> tuple:
             timezone.localdate())
 
 
-def _route(grave: Grave, language: str, entrances: list[Entrance]):
+def _route(grave: Grave, language: str, entrances: list[Entrance], *, step_free: bool):
     try:
-        found = grave_route(grave=grave, language=language, entrances=entrances)
+        found = grave_route(grave=grave, language=language, entrances=entrances,
+                            step_free=step_free)
     except ValidationError:  # no position, or not reachable along the alleys
         return None
     return (found.entrance.pk, round(found.length_m), tuple(found.coordinates),
@@ -80,7 +83,8 @@ def _route(grave: Grave, language: str, entrances: list[Entrance]):
 
 
 def _routes(cemetery: Cemetery, network: tuple, language: str, graves: list[tuple]) -> dict:
-    """grave id → route, for graves given as (id, quarter, row, number, x, y). Graves are
+    """grave id → (route, step-free route), for graves given as (id, quarter, row, number,
+    x, y). Graves are
     loaded whole only for the routes not kept: building a GEOS point for each of thousands
     of graves would cost more than the rest of a rebuild after a change of the books."""
     key = (cemetery.pk, language)
@@ -93,9 +97,10 @@ def _routes(cemetery: Cemetery, network: tuple, language: str, graves: list[tupl
                                           pk__in=missing[start:start + 500]):
             grave.cemetery = cemetery  # what grave_route reads of it, without a query
             where = (grave.pk, *(grave.location.coords if grave.location else (None, None)))
-            routes[where] = _route(grave, language, entrances)
+            routes[where] = (_route(grave, language, entrances, step_free=False),
+                             _route(grave, language, entrances, step_free=True))
     _ROUTES[key] = (network, routes)
-    return {g[0]: routes.get((g[0], g[4], g[5])) for g in graves}
+    return {g[0]: routes.get((g[0], g[4], g[5]), (None, None)) for g in graves}
 
 
 def _year(day, year) -> int | None:
@@ -135,25 +140,31 @@ def _public_graves(cemetery: Cemetery) -> tuple[list[tuple], dict[int, list]]:
 def _layout(cemetery: Cemetery, network: tuple, language: str, graves: list[tuple],
             burials: dict, routes: dict) -> dict:
     uses: dict[tuple, int] = {}
-    for route in routes.values():
-        if route is not None:
-            for point in route[2]:
-                uses[point] = uses.get(point, 0) + 1
+    for shortest, step_free in routes.values():
+        for route in (shortest, None if step_free == shortest else step_free):
+            if route is not None:
+                for point in route[2]:
+                    uses[point] = uses.get(point, 0) + 1
     # The most used first: the shortest numbers go where they are written most often.
     shared = sorted((p for p, n in uses.items() if n > 1), key=lambda p: (-uses[p], p))
     point_index = {p: i for i, p in enumerate(shared)}
     step_index: dict[tuple, int] = {}
+
+    def packed(route):
+        if route is None:
+            return None
+        entrance_id, length, coordinates, steps = route
+        return [entrance_id, length,
+                [point_index[p] if p in point_index else list(p) for p in coordinates],
+                [step_index.setdefault(s, len(step_index)) for s in steps]]
+
     rows = []
     for grave_id, quarter, row, number, _x, _y in graves:
-        route = routes.get(grave_id)
-        packed = None
-        if route is not None:
-            entrance_id, length, coordinates, steps = route
-            packed = [entrance_id, length,
-                      [point_index[p] if p in point_index else list(p)
-                       for p in coordinates],
-                      [step_index.setdefault(s, len(step_index)) for s in steps]]
-        rows.append([grave_id, quarter, row, number, burials[grave_id], packed])
+        shortest, step_free = routes.get(grave_id, (None, None))
+        # Most ways have no stairs on them: then the step-free one is the same, said once.
+        rows.append([grave_id, quarter, row, number, burials[grave_id], packed(shortest),
+                     True if step_free is not None and step_free == shortest
+                     else packed(step_free)])
     return {
         "format": FORMAT,
         "language": language,

@@ -180,8 +180,9 @@
     });
   }
 
-  function routeFeature(index, grave) {
-    var route = grave[5];
+  // The step-free way is the pack's seventh field: true when the shortest way has no stairs.
+  function routeFeature(index, grave, stepFree) {
+    var route = stepFree ? (grave[6] === true ? grave[5] : grave[6]) : grave[5];
     if (!route) { return null; }
     var pack = index.pack;
     return {
@@ -191,7 +192,7 @@
       })},
       properties: {
         grave_id: grave[0], entrance: {id: route[0], name: index.entrances[route[0]] || ""},
-        length_m: route[1], step_free: false,
+        length_m: route[1], step_free: !!stepFree,
         steps: route[3].map(function (i) {
           var s = pack.steps[i];
           return {instruction: s[0], distance_m: s[1], maneuver: s[2], alley: s[3]};
@@ -231,6 +232,8 @@
     var results = document.getElementById("offline-results");
     var shown = document.getElementById("offline-grave");
     var heading = document.getElementById("offline-grave-name");
+    var stepFree = document.getElementById("offline-step-free");
+    var current = null;
     var map = newMap(mapEl);
     var index = null;
     var drawn = [];
@@ -268,6 +271,7 @@
     function show(graveId, focus) {
       var grave = index && index.graves[graveId];
       if (!grave) { return; }
+      current = graveId;
       drawn.forEach(function (layer) { map.removeLayer(layer); });
       drawn = [];
       var names = grave[4].map(function (b) { return (b[0] + " " + b[1]).trim(); });
@@ -283,7 +287,7 @@
       });
       var steps = document.getElementById("route-steps");
       steps.textContent = "";
-      var feature = routeFeature(index, grave);
+      var feature = routeFeature(index, grave, stepFree.checked);
       var title = document.getElementById("offline-route-title");
       if (feature) {
         title.textContent = fill(text.from, {entrance: feature.properties.entrance.name,
@@ -295,7 +299,7 @@
         var end = feature.geometry.coordinates[feature.geometry.coordinates.length - 1];
         drawn.push(graveMarker(map, [end[1], end[0]], place(grave)));
       } else {
-        title.textContent = text.noRoute;
+        title.textContent = stepFree.checked && grave[5] ? text.noStepFree : text.noRoute;
         delete mapEl.dataset.routeDrawn;
       }
       var page = document.getElementById("offline-grave-page");
@@ -314,6 +318,9 @@
       list();
     });
     input.addEventListener("input", list);
+    stepFree.addEventListener("change", function () {
+      if (current !== null) { show(current, false); }
+    });
     window.addEventListener("hashchange", function () { fromHash(true); });
 
     getJSON(mapEl.dataset.mapUrl).then(function (data) {
